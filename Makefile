@@ -1,0 +1,109 @@
+# crm — a Unix toolkit for customer-relationship management.
+# GNU make, one flat Makefile: libcrm/libcrm.a and one pattern rule per program.
+
+VERSION   = 0.1.0
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man
+DESTDIR  ?=
+
+CC       ?= cc
+WARN      = -Wall -Wextra -Wpedantic -Wmissing-prototypes -Wstrict-prototypes \
+            -Wpointer-arith -Wwrite-strings -Wformat=2 -Wvla -Wshadow -fno-common
+CFLAGS   ?= -O2 -g
+HARDEN   ?= -D_FORTIFY_SOURCE=2 -fstack-protector-strong
+WERROR   ?= -Werror
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(WERROR) $(HARDEN) $(CFLAGS) \
+             -DCRM_VERSION='"$(VERSION)"' -Ilibcrm -MMD -MP
+LDLIBS    = -lsqlite3 -lcsv -lm
+
+LIB_SRC  = $(sort $(wildcard libcrm/*.c))
+LIB_OBJ  = $(LIB_SRC:.c=.o)
+PROGS    = cmd/crm $(patsubst %.c,%,$(sort $(wildcard cmd/crm-*.c)))
+CMD_OBJ  = cmd/common.o
+UNIT_SRC = $(sort $(wildcard tests/unit/test-*.c))
+UNITS    = $(UNIT_SRC:.c=)
+MAN1     = $(wildcard man/*.1)
+MAN5     = $(wildcard man/*.5)
+MAN7     = $(wildcard man/*.7)
+
+# V=1 shows the commands.
+ifeq ($(V),1)
+Q =
+else
+Q = @
+endif
+
+all: $(PROGS)
+
+libcrm/libcrm.a: $(LIB_OBJ)
+	@echo "  AR      $@"
+	$(Q)$(AR) rcs $@ $(LIB_OBJ)
+
+%.o: %.c
+	@echo "  CC      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+cmd/crm: cmd/crm.o
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ cmd/crm.o
+
+cmd/crm-%: cmd/crm-%.o $(CMD_OBJ) libcrm/libcrm.a
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(CMD_OBJ) libcrm/libcrm.a $(LDLIBS)
+
+tests/unit/test-%: tests/unit/test-%.o libcrm/libcrm.a
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< libcrm/libcrm.a $(LDLIBS)
+
+units: $(UNITS)
+
+# deps runs scripts/install-deps only when something is missing.
+deps:
+	@scripts/install-deps --check >/dev/null 2>&1 || scripts/install-deps
+
+check: deps
+	@$(MAKE) --no-print-directory all units
+	@scripts/demo --quiet
+	@tests/run
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/demo
+
+sanitize: deps
+	@$(MAKE) --no-print-directory clean
+	@$(MAKE) --no-print-directory all units \
+	    CFLAGS='-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all' \
+	    LDFLAGS='-fsanitize=address,undefined' HARDEN=
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 tests/run
+	@$(MAKE) --no-print-directory clean
+
+valgrind: all units
+	@CRM_VALGRIND=1 tests/run
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/bench
+
+install: all
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
+	cp $(PROGS) $(DESTDIR)$(BINDIR)/
+	cp $(MAN1) $(DESTDIR)$(MANDIR)/man1/
+	cp $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+	cp $(MAN7) $(DESTDIR)$(MANDIR)/man7/
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(PROGS)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN1)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(MAN7)))
+
+clean:
+	rm -f libcrm/*.o libcrm/*.d libcrm/libcrm.a cmd/*.o cmd/*.d $(PROGS) \
+	    tests/unit/*.o tests/unit/*.d $(UNITS)
+
+.PHONY: all units deps check demo sanitize valgrind bench install uninstall clean
+.SECONDARY:
+
+-include $(wildcard libcrm/*.d cmd/*.d tests/unit/*.d)

@@ -1,0 +1,240 @@
+/* crm-show: a customer's card and timeline, newest first, open items
+ * marked; as text for people or CSV/TSV/JSON for scripts. */
+#include <err.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+
+static struct cmd_opts opts;
+
+static void usage(int status)
+{
+	fprintf(status ? stderr : stdout,
+	    "usage: crm-show [-qt] [-d db] [--format text|csv|tsv|json] [--excel]\n"
+	    "                [--wait seconds] customer...\n"
+	    "customer is a ref, an email address or #id.\n");
+	exit(status);
+}
+
+/* line: one labelled line of the card, if v has a value. */
+static void line(const char *label, const char *v)
+{
+	if (v && *v)
+		printf("  %-10s%s\n", label, v);
+}
+
+/* text_event: one timeline line: marker, date, kind, what, id. */
+static int text_event(const struct crm_event *ev, void *arg)
+{
+	char at[CRM_TIMEBUF], due[CRM_TIMEBUF], money[CRM_MONEYBUF];
+	int open = ev->status && strcmp(ev->status, "open") == 0;
+	const char *body;
+	int n;
+
+	(void)arg;
+	printf("%c %-10s  %-17s", open ? '*' : ' ', crm_fmt_day(ev->at, at),
+	    ev->kind);
+	if (ev->amount_cents != CRM_NONE)
+		printf(" %s %s", crm_fmt_money(ev->amount_cents, money),
+		    ev->currency ? ev->currency : "");
+	if (ev->quantity != CRM_NONE)
+		printf(" x%lld", (long long)ev->quantity);
+	if (ev->product)
+		printf(" %s", ev->product);
+	if (ev->category)
+		printf(" [%s]", ev->category);
+	if (ev->rating != CRM_NONE)
+		printf(" rating %lld/5", (long long)ev->rating);
+	if (ev->channel)
+		printf(" via %s", ev->channel);
+	if (ev->subject)
+		printf(" \"%s\"", ev->subject);
+	if (ev->ref)
+		printf(" ref %s", ev->ref);
+	if (ev->status)
+		printf(" (%s", ev->status);
+	if (open && ev->due_at != CRM_NONE)
+		printf(", due %s", crm_fmt_day(ev->due_at, due));
+	if (ev->status)
+		printf(")");
+	printf("  #%lld\n", (long long)ev->id);
+	if ((body = ev->body) != NULL && *body) {
+		n = (int)strcspn(body, "\n");
+		printf("%14s%.*s%s\n", "", n > 64 ? 64 : n, body,
+		    n > 64 || body[n] ? " …" : "");
+	}
+	return 0;
+}
+
+/* count_open: count events and open ones. */
+static int count_open(const struct crm_event *ev, void *arg)
+{
+	int *n = arg;
+
+	n[0]++;
+	if (ev->status && strcmp(ev->status, "open") == 0)
+		n[1]++;
+	return 0;
+}
+
+static void show_text(struct crm_db *db, const struct crm_customer *c)
+{
+	char t[CRM_TIMEBUF];
+	char *tags, *consents, *addr = NULL;
+	int n[2] = { 0, 0 };
+
+	if ((tags = crm_tags(db, c->id)) == NULL ||
+	    (consents = crm_consents(db, c->id)) == NULL)
+		cmd_die(db);
+	printf("%s%s%s", c->first_name ? c->first_name : "",
+	    c->first_name && c->last_name ? " " : "",
+	    c->last_name ? c->last_name : "");
+	if (!c->first_name && !c->last_name)
+		printf("%s", c->company ? c->company :
+		    c->email ? c->email : "(no name)");
+	printf(" (%s%s#%lld)\n", c->ref ? c->ref : "", c->ref ? ", " : "",
+	    (long long)c->id);
+	line("company", c->company);
+	line("email", c->email);
+	line("phone", c->phone);
+	if (c->street || c->postal_code || c->city || c->country) {
+		if (asprintf(&addr, "%s%s%s%s%s%s%s", c->street ? c->street : "",
+		    c->street && (c->postal_code || c->city) ? ", " : "",
+		    c->postal_code ? c->postal_code : "",
+		    c->postal_code && c->city ? " " : "",
+		    c->city ? c->city : "",
+		    c->country ? ", " : "", c->country ? c->country : "") < 0)
+			err(CRM_EFAIL, NULL);
+	}
+	line("address", addr);
+	line("tags", tags);
+	line("consents", consents);
+	line("notes", c->notes);
+	if (c->attrs && strcmp(c->attrs, "{}") != 0)
+		line("attrs", c->attrs);
+	line("since", crm_fmt_day(c->created_at, t));
+	if (crm_event_each(db, c->id, count_open, n) == -1)
+		cmd_die(db);
+	printf("\n%d event%s, %d open%s\n", n[0], n[0] == 1 ? "" : "s", n[1],
+	    n[0] ? ":" : "");
+	if (crm_event_each(db, c->id, text_event, NULL) == -1)
+		cmd_die(db);
+	free(addr);
+	free(tags);
+	free(consents);
+}
+
+/* json_event: one event as a JSON object into the buffer in arg. */
+static int json_event(const struct crm_event *ev, void *arg)
+{
+	struct crm_buf *b = arg;
+	struct crm_out *o;
+	char *s = NULL;
+	size_t len = 0;
+	FILE *fp;
+
+	/* Reuse the writer's JSON rendering for one row. */
+	if ((fp = open_memstream(&s, &len)) == NULL ||
+	    (o = crm_out_new(fp, CRM_FMT_JSON, 0)) == NULL)
+		err(CRM_EFAIL, NULL);
+	cmd_event_header(o);
+	cmd_event_row(ev, o);
+	crm_out_end(o);
+	crm_out_free(o);
+	fclose(fp);
+	/* strip "[\n" ... "\n]\n" */
+	while (len && (s[len - 1] == '\n' || s[len - 1] == ']'))
+		len--;
+	crm_buf_adds(b, b->len && b->s[b->len - 1] != '[' ? ",\n" : "\n");
+	crm_buf_add(b, s + 2, len > 2 ? len - 2 : 0);
+	free(s);
+	return 0;
+}
+
+static void show_json(struct crm_db *db, const struct crm_customer *c,
+    int first)
+{
+	struct crm_buf b = {0};
+	struct crm_out *o;
+	char *s = NULL;
+	size_t len = 0;
+	FILE *fp;
+
+	if ((fp = open_memstream(&s, &len)) == NULL ||
+	    (o = crm_out_new(fp, CRM_FMT_JSON, 0)) == NULL)
+		err(CRM_EFAIL, NULL);
+	cmd_customer_header(o);
+	cmd_customer_row(db, o, c);
+	crm_out_end(o);
+	crm_out_free(o);
+	fclose(fp);
+	while (len && (s[len - 1] == '\n' || s[len - 1] == ']' ||
+	    s[len - 1] == '}'))
+		len--;
+	crm_buf_adds(&b, first ? "[\n" : ",\n");
+	crm_buf_add(&b, s + 2, len - 2);
+	crm_buf_adds(&b, ",\"events\":[");
+	if (crm_event_each(db, c->id, json_event, &b) == -1)
+		cmd_die(db);
+	crm_buf_adds(&b, "]}");
+	if (b.oom)
+		errx(CRM_EFAIL, "out of memory");
+	fputs(b.s, stdout);
+	crm_buf_free(&b);
+	free(s);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		COMMON_OPTIONS,
+		{ NULL, 0, NULL, 0 }
+	};
+	struct crm_customer *c;
+	struct crm_out *out = NULL;
+	struct crm_db *db;
+	int64_t id;
+	int ch, i, text;
+
+	cmd_init(&opts, argc, argv);
+	text = 1;
+	while ((ch = getopt_long(argc, argv, COMMON_SHORT, longopts, NULL)) != -1) {
+		if (ch == OPT_FORMAT && strcmp(optarg, "text") == 0)
+			continue;
+		if (cmd_option(&opts, ch, optarg, usage)) {
+			text = !opts.fmt_set || opts.fmt == CRM_FMT_TABLE;
+			continue;
+		}
+		usage(CRM_EUSAGE);
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		usage(CRM_EUSAGE);
+
+	db = cmd_open(&opts, CRM_DB_NOCREATE);
+	if (!text && opts.fmt != CRM_FMT_JSON) {
+		out = cmd_out(&opts);
+		cmd_event_header(out);
+	}
+	for (i = 0; i < argc; i++) {
+		if (crm_customer_resolve(db, argv[i], &id) != 1 ||
+		    crm_customer_get(db, id, &c) != 1)
+			cmd_die(db);
+		if (text) {
+			if (i)
+				putchar('\n');
+			show_text(db, c);
+		} else if (opts.fmt == CRM_FMT_JSON)
+			show_json(db, c, i == 0);
+		else if (crm_event_each(db, id, cmd_event_row, out) == -1)
+			cmd_die(db);
+		crm_customer_free(c);
+	}
+	if (out)
+		cmd_out_done(out);
+	else if (!text)
+		puts("\n]");
+	cmd_exit(db, 0);
+}

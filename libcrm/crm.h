@@ -1,0 +1,15 @@
+/* crm.h: the public interface of libcrm, the library every crm command is
+ * built on. Include this one header. */
+#ifndef CRM_H
+#define CRM_H
+
+#include "db.h"
+#include "value.h"
+#include "customer.h"
+#include "event.h"
+#include "csv.h"
+#include "out.h"
+#include "util.h"
+#include "mail.h"
+
+#endif

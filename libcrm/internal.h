@@ -1,0 +1,67 @@
+/* internal.h: what the libcrm modules share and the commands never see:
+ * the database handle, the statement cache and error helpers. */
+#ifndef CRM_INTERNAL_H
+#define CRM_INTERNAL_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "db.h"
+
+/* Cached prepared statements, one slot each. */
+enum crm_stmt_id {
+	STMT_EVENT_INSERT,
+	STMT_CUSTOMER_BY_REF,
+	STMT_CUSTOMER_BY_EMAIL,
+	STMT_CUSTOMER_BY_ID,
+	STMT_AUDIT,
+	STMT_BEGIN,
+	STMT_COMMIT,
+	STMT_ROLLBACK,
+	STMT_MAX
+};
+
+struct crm_db {
+	sqlite3 *sql;
+	char *path;
+	char *progname;
+	char *source;
+	char *user;
+	int code;
+	char msg[1024];
+	int wait_ms;
+	int in_tx;
+	sqlite3_stmt *stmt[STMT_MAX];
+};
+
+/* crm__error: set the handle's error (code, printf message); returns -1. */
+int crm__error(struct crm_db *db, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* crm__sqlerr: set the error from SQLite's last error on db->sql, prefixed
+ * by what ("cannot store event"); busy becomes CRM_ETEMPFAIL, a full disk or
+ * I/O error CRM_EIO, a file that is not a database CRM_EDATA. Returns -1. */
+int crm__sqlerr(struct crm_db *db, const char *what);
+
+/* crm__stmt: the cached statement id, prepared from sql on first use and
+ * reset with bindings cleared. NULL on error (message set). Borrowed. */
+sqlite3_stmt *crm__stmt(struct crm_db *db, enum crm_stmt_id id,
+    const char *sql);
+
+/* crm__prepare: prepare a one-off statement; NULL on error (message set).
+ * The caller finalises it. */
+sqlite3_stmt *crm__prepare(struct crm_db *db, const char *sql);
+
+/* crm__exec: run SQL without results; 0 or -1. */
+int crm__exec(struct crm_db *db, const char *sql);
+
+/* Binding helpers: NULL strings and CRM_NONE integers bind as SQL NULL. */
+int crm__bind_text(sqlite3_stmt *st, int i, const char *s);
+int crm__bind_int(sqlite3_stmt *st, int i, int64_t v);
+
+/* crm__col_text: a malloc'd copy of column i, NULL for SQL NULL. Sets *oom
+ * when allocation fails. crm__col_int: CRM_NONE for SQL NULL. */
+char *crm__col_text(sqlite3_stmt *st, int i, int *oom);
+int64_t crm__col_int(sqlite3_stmt *st, int i);
+
+#endif

@@ -1,0 +1,152 @@
+/* util.c: the growable string buffer and small string helpers. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+/* grow: make room for n more bytes plus the NUL. */
+static int grow(struct crm_buf *b, size_t n)
+{
+	size_t cap;
+	char *s;
+
+	if (b->oom)
+		return -1;
+	if (b->len + n + 1 <= b->cap)
+		return 0;
+	cap = b->cap ? b->cap : 64;
+	while (cap < b->len + n + 1) {
+		if (cap > ((size_t)-1) / 2)
+			goto oom;
+		cap *= 2;
+	}
+	if ((s = realloc(b->s, cap)) == NULL)
+		goto oom;
+	b->s = s;
+	b->cap = cap;
+	return 0;
+oom:
+	b->oom = 1;
+	return -1;
+}
+
+int crm_buf_add(struct crm_buf *b, const void *p, size_t n)
+{
+	if (grow(b, n) == -1)
+		return -1;
+	if (n)
+		memcpy(b->s + b->len, p, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+	return 0;
+}
+
+int crm_buf_adds(struct crm_buf *b, const char *s)
+{
+	return crm_buf_add(b, s, strlen(s));
+}
+
+int crm_buf_addc(struct crm_buf *b, int c)
+{
+	char ch = (char)c;
+
+	return crm_buf_add(b, &ch, 1);
+}
+
+int crm_buf_addf(struct crm_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || grow(b, (size_t)n) == -1)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+	return 0;
+}
+
+int crm_buf_addjson(struct crm_buf *b, const char *s)
+{
+	const unsigned char *p;
+
+	crm_buf_addc(b, '"');
+	for (p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '"':  crm_buf_adds(b, "\\\""); break;
+		case '\\': crm_buf_adds(b, "\\\\"); break;
+		case '\n': crm_buf_adds(b, "\\n"); break;
+		case '\r': crm_buf_adds(b, "\\r"); break;
+		case '\t': crm_buf_adds(b, "\\t"); break;
+		default:
+			if (*p < 0x20)
+				crm_buf_addf(b, "\\u%04x", *p);
+			else
+				crm_buf_addc(b, *p);
+		}
+	}
+	return crm_buf_addc(b, '"');
+}
+
+void crm_buf_reset(struct crm_buf *b)
+{
+	b->len = 0;
+	if (b->s)
+		b->s[0] = '\0';
+}
+
+char *crm_buf_take(struct crm_buf *b)
+{
+	char *s;
+
+	if (b->oom) {
+		crm_buf_free(b);
+		return NULL;
+	}
+	if (b->s == NULL && grow(b, 0) == -1)
+		return NULL;
+	s = b->s;
+	s[b->len] = '\0';
+	b->s = NULL;
+	b->len = b->cap = 0;
+	return s;
+}
+
+void crm_buf_free(struct crm_buf *b)
+{
+	free(b->s);
+	b->s = NULL;
+	b->len = b->cap = 0;
+	b->oom = 0;
+}
+
+char *crm_strdup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+char *crm_strtrim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+int crm_streq_nocase(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++)
+		if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+			return 0;
+	return *a == *b;
+}

@@ -1,0 +1,51 @@
+/* util.h: small helpers shared by libcrm and the commands: a growable
+ * string buffer and string utilities. Nothing here prints or exits. */
+#ifndef CRM_UTIL_H
+#define CRM_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+/*
+ * A growable NUL-terminated string. Zero-initialise it ({0}); s is NULL until
+ * something is added. Once an allocation fails, the buffer remembers it
+ * (oom = 1) and later calls do nothing, so a caller can check once at the end.
+ * The caller frees s with crm_buf_free() or takes ownership with crm_buf_take().
+ */
+struct crm_buf {
+	char *s;
+	size_t len;
+	size_t cap;
+	int oom;
+};
+
+/* crm_buf_add: append n bytes of p. Returns 0, or -1 when out of memory. */
+int crm_buf_add(struct crm_buf *b, const void *p, size_t n);
+/* crm_buf_adds: append the string s. */
+int crm_buf_adds(struct crm_buf *b, const char *s);
+/* crm_buf_addc: append one byte. */
+int crm_buf_addc(struct crm_buf *b, int c);
+/* crm_buf_addf: append printf-style. */
+int crm_buf_addf(struct crm_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* crm_buf_addjson: append s as a JSON string literal, quotes included. */
+int crm_buf_addjson(struct crm_buf *b, const char *s);
+/* crm_buf_reset: make it empty, keeping the memory. */
+void crm_buf_reset(struct crm_buf *b);
+/* crm_buf_take: the string (never NULL unless oom; "" when nothing was
+ * added), now the caller's to free(); the buffer is empty again. */
+char *crm_buf_take(struct crm_buf *b);
+/* crm_buf_free: free the memory; the buffer is empty again. */
+void crm_buf_free(struct crm_buf *b);
+
+/* crm_strdup: strdup that accepts NULL (returns NULL). */
+char *crm_strdup(const char *s);
+
+/* crm_strtrim: s with leading and trailing ASCII white space removed, in
+ * place (the returned pointer is inside s). */
+char *crm_strtrim(char *s);
+
+/* crm_streq_nocase: 1 if a and b are equal ignoring ASCII case. */
+int crm_streq_nocase(const char *a, const char *b);
+
+#endif

@@ -1,0 +1,143 @@
+#!/usr/bin/env bats
+# The database: where it lives, how it is created, what is refused.
+
+load helper
+
+@test "the database is created with mode 0600 in a folder with mode 0700" {
+	unset CRM_DB
+	export XDG_DATA_HOME="$TMP/xdg"
+	add_anna
+	[ "$(stat -c %a "$TMP/xdg/crm/crm.db")" = 600 ]
+	[ "$(stat -c %a "$TMP/xdg/crm")" = 700 ]
+	[ "$(sqlite3 "$TMP/xdg/crm/crm.db" 'PRAGMA journal_mode')" = wal ]
+}
+
+@test "without CRM_DB and XDG_DATA_HOME the database is under HOME" {
+	unset CRM_DB
+	HOME="$TMP/home" add_anna
+	[ -f "$TMP/home/.local/share/crm/crm.db" ]
+}
+
+@test "-d wins over CRM_DB" {
+	crm-add -q -d "$TMP/other.db" --ref K9 >/dev/null
+	[ -f "$TMP/other.db" ]
+	[ ! -e "$CRM_DB" ]
+}
+
+@test "the schema version is recorded" {
+	add_anna
+	[ "$(sql 'PRAGMA user_version')" = 1 ]
+}
+
+@test "reading a missing database is an error (66), and creates nothing" {
+	run crm-show K1
+	[ "$status" -eq 66 ]
+	[[ "$output" == *"no database at $CRM_DB"* ]]
+	[ ! -e "$CRM_DB" ]
+}
+
+@test "a file that is not an SQLite database is refused (65) and not changed" {
+	echo "ref,name" >"$CRM_DB"
+	cp "$CRM_DB" before
+	run crm-add --ref K1
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"is not an SQLite database"* ]]
+	cmp before "$CRM_DB"
+}
+
+@test "another program's SQLite database is refused and not changed" {
+	sqlite3 "$CRM_DB" 'CREATE TABLE t (x); INSERT INTO t VALUES (1);'
+	run crm-add --ref K1
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"not a crm database"* ]]
+	[ "$(sqlite3 "$CRM_DB" 'SELECT count(*) FROM sqlite_master')" = 1 ]
+}
+
+@test "a database from a newer crm is refused with a clear message, unchanged" {
+	add_anna
+	sql 'PRAGMA user_version = 99'
+	run crm-add --ref K2
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"newer crm (schema 99"* ]]
+	[ "$(sql 'SELECT count(*) FROM customers')" = 1 ]
+}
+
+@test "a database that cannot be created is exit 73" {
+	mkdir ro && chmod 500 ro
+	[ "$(id -u)" -ne 0 ] || skip "root can write anywhere"
+	run crm-add -d ro/sub/crm.db --ref K1
+	[ "$status" -eq 73 ]
+}
+
+@test "a database folder that is a file is exit 73" {
+	touch notadir
+	run crm-add -d notadir/crm.db --ref K1
+	[ "$status" -eq 73 ]
+	[[ "$output" == *"cannot create"* ]]
+}
+
+@test "a directory given as the database is refused (66)" {
+	mkdir d
+	run crm-show -d d K1
+	[ "$status" -eq 66 ]
+	[[ "$output" == *"is not a file"* ]]
+}
+
+@test "a database locked past the timeout exits 75 and says it is busy" {
+	add_anna
+	sqlite3 "$CRM_DB" 'BEGIN IMMEDIATE; INSERT INTO meta VALUES ("x", "y");' \
+	    '.shell sleep 3' 'COMMIT;' &
+	sleep 0.5
+	run crm-log --wait 1 K1 note --subject hi
+	wait
+	[ "$status" -eq 75 ]
+	[[ "$output" == *"database is busy"* ]]
+	[ "$(sql "SELECT count(*) FROM events")" = 0 ]
+}
+
+@test "CRM_BUSY_TIMEOUT sets the wait as well" {
+	add_anna
+	sqlite3 "$CRM_DB" 'BEGIN IMMEDIATE; INSERT INTO meta VALUES ("x", "y");' \
+	    '.shell sleep 3' 'COMMIT;' &
+	sleep 0.5
+	CRM_BUSY_TIMEOUT=1 run crm-log K1 note --subject hi
+	wait
+	[ "$status" -eq 75 ]
+}
+
+@test "a writer waits for a short lock instead of failing" {
+	add_anna
+	sqlite3 "$CRM_DB" 'BEGIN IMMEDIATE; INSERT INTO meta VALUES ("x", "y");' \
+	    '.shell sleep 1' 'COMMIT;' &
+	sleep 0.3
+	run crm-log --wait 10 K1 note --subject hi
+	wait
+	[ "$status" -eq 0 ]
+	[ "$(sql "SELECT count(*) FROM events")" = 1 ]
+}
+
+@test "four writers with 200 crm-log calls each store all 800 events" {
+	add_anna
+	for w in 1 2 3 4; do
+		( for i in $(seq 200); do
+			crm-log -q K1 note --subject "w$w $i" >/dev/null || echo "fail $w $i"
+		done ) >"fail$w" 2>&1 &
+	done
+	wait
+	cat fail1 fail2 fail3 fail4
+	[ ! -s fail1 ] && [ ! -s fail2 ] && [ ! -s fail3 ] && [ ! -s fail4 ]
+	[ "$(sql "SELECT count(*) FROM events")" = 800 ]
+	[ "$(sql "SELECT count(DISTINCT subject) FROM events")" = 800 ]
+}
+
+@test "every change is in the audit log with user, command and time" {
+	add_anna
+	crm-log K1 purchase --amount 10 >/dev/null
+	crm-add --update --ref K1 --city Hamburg >/dev/null
+	run sql "SELECT user, action, command FROM audit ORDER BY id"
+	[ "${lines[0]}" = "tester|customer.create|crm-add -q --ref K1 --name Anna Müller --email anna@example.de --phone 030 1234567 --city Berlin" ]
+	[ "${lines[1]}" = "tester|event.create|crm-log K1 purchase --amount 10" ]
+	[ "${lines[2]}" = "tester|customer.update|crm-add --update --ref K1 --city Hamburg" ]
+	[ "$(sql "SELECT detail FROM audit WHERE action = 'customer.update'")" = '{"city":{"old":"Berlin","new":"Hamburg"}}' ]
+	[ "$(sql "SELECT count(*) FROM audit WHERE at = 1795694400")" = 3 ]
+}
