@@ -14,7 +14,7 @@ CFLAGS   ?= -O2 -g
 HARDEN   ?= -D_FORTIFY_SOURCE=2 -fstack-protector-strong
 WERROR   ?= -Werror
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(WERROR) $(HARDEN) $(CFLAGS) \
-             -DCRM_VERSION='"$(VERSION)"' -Ilibcrm -MMD -MP
+             -DCRM_VERSION='"$(VERSION)"' -iquote libcrm -MMD -MP
 LDLIBS    = -lsqlite3 -lcsv -lm
 
 LIB_SRC  = $(sort $(wildcard libcrm/*.c))

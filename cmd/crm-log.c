@@ -14,6 +14,7 @@ enum { OPT_AT = OPT_COMMON_LAST, OPT_AMOUNT, OPT_CURRENCY, OPT_QUANTITY,
 	OPT_DATEFMT };
 
 #define MAIL_MAX (64u << 20)
+#define KEYCACHE_MAX (1u << 20)   /* customers remembered by crm-log - */
 
 static struct cmd_opts opts;
 static struct crm_event ev;
@@ -129,6 +130,7 @@ static void log_one(struct crm_db *db, const char *key)
  * found by its id, ref or email column; all or nothing. */
 static void log_stdin(struct crm_db *db)
 {
+	struct crm_keycache *kc;
 	struct crm_csv *r;
 	char **f, key[64];
 	const char *k;
@@ -137,7 +139,8 @@ static void log_stdin(struct crm_db *db)
 	size_t n;
 	int col = -1, isid = 0, rc;
 
-	if ((r = crm_csv_open(stdin, "-", 0)) == NULL)
+	if ((r = crm_csv_open(stdin, "-", 0)) == NULL ||
+	    (kc = crm_keycache_new(KEYCACHE_MAX)) == NULL)
 		err(CRM_EFAIL, NULL);
 	if ((rc = crm_csv_read(r, &f, &n)) != 1) {
 		if (rc == -1)
@@ -151,7 +154,7 @@ static void log_stdin(struct crm_db *db)
 	    (col = crm_csv_column(f, n, "email")) < 0)
 		errx(CRM_EDATA, "<stdin>:%ld: the header names no id, ref or "
 		    "email column", crm_csv_line(r));
-	if (crm_db_begin(db) == -1)
+	if (crm_db_bulk(db) == -1 || crm_db_begin(db) == -1)
 		cmd_die(db);
 	while ((rc = crm_csv_read(r, &f, &n)) == 1) {
 		if ((size_t)col >= n || *(k = crm_strtrim(f[col])) == '\0') {
@@ -163,7 +166,7 @@ static void log_stdin(struct crm_db *db)
 			snprintf(key, sizeof(key), "#%.60s", k);
 			k = key;
 		}
-		if (crm_customer_resolve(db, k, &ev.customer_id) != 1 ||
+		if (crm_customer_resolve_cached(db, kc, k, &ev.customer_id) != 1 ||
 		    crm_event_insert(db, &ev) == -1) {
 			warnx("<stdin>:%ld: %s", crm_csv_line(r), crm_errmsg(db));
 			cmd_exit(db, crm_errcode(db));
@@ -177,6 +180,7 @@ static void log_stdin(struct crm_db *db)
 		cmd_exit(db, CRM_EDATA);
 	}
 	crm_csv_close(r);
+	crm_keycache_free(kc);
 	if (nrows)
 		audit_event(db, 0, lo, hi);
 	if (crm_db_commit(db) == -1)

@@ -24,6 +24,15 @@ static void line(const char *label, const char *v)
 		printf("  %-10s%s\n", label, v);
 }
 
+/* more: 1 if s holds anything but white space. */
+static int more(const char *s)
+{
+	for (; *s; s++)
+		if (*s != ' ' && *s != '\n' && *s != '\r' && *s != '\t')
+			return 1;
+	return 0;
+}
+
 /* text_event: one timeline line: marker, date, kind, what, id. */
 static int text_event(const struct crm_event *ev, void *arg)
 {
@@ -62,7 +71,7 @@ static int text_event(const struct crm_event *ev, void *arg)
 	if ((body = ev->body) != NULL && *body) {
 		n = (int)strcspn(body, "\n");
 		printf("%14s%.*s%s\n", "", n > 64 ? 64 : n, body,
-		    n > 64 || body[n] ? " …" : "");
+		    n > 64 || more(body + n) ? " …" : "");
 	}
 	return 0;
 }

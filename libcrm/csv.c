@@ -11,7 +11,7 @@
 /* libcsv's header is also called csv.h, and -Ilibcrm makes <csv.h> find
  * ours; "../include/" reaches it in the system include directory (with
  * -iquote libcrm in the Makefile, plain <csv.h> would do). */
-#include <../include/csv.h>
+#include <csv.h>
 
 #include "csv.h"
 

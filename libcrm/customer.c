@@ -143,6 +143,117 @@ int crm_customer_resolve(struct crm_db *db, const char *key, int64_t *id)
 	return rc;
 }
 
+struct crm_keycache {
+	char **key;         /* NULL: free slot */
+	int64_t *id;
+	size_t cap;         /* a power of two */
+	size_t n;
+	size_t max;
+};
+
+struct crm_keycache *crm_keycache_new(size_t max)
+{
+	struct crm_keycache *kc;
+
+	if ((kc = calloc(1, sizeof(*kc))) == NULL)
+		return NULL;
+	kc->cap = 1024;
+	kc->max = max;
+	kc->key = calloc(kc->cap, sizeof(*kc->key));
+	kc->id = calloc(kc->cap, sizeof(*kc->id));
+	if (kc->key == NULL || kc->id == NULL) {
+		crm_keycache_free(kc);
+		return NULL;
+	}
+	return kc;
+}
+
+void crm_keycache_free(struct crm_keycache *kc)
+{
+	size_t i;
+
+	if (kc == NULL)
+		return;
+	for (i = 0; kc->key && i < kc->cap; i++)
+		free(kc->key[i]);
+	free(kc->key);
+	free(kc->id);
+	free(kc);
+}
+
+/* hash: FNV-1a of s. */
+static size_t hash(const char *s)
+{
+	uint64_t h = 14695981039346656037u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return (size_t)h;
+}
+
+/* slot: where key is in the table, or the free slot where it would go. */
+static size_t slot(char **keys, size_t cap, const char *key)
+{
+	size_t i = hash(key) & (cap - 1);
+
+	while (keys[i] && strcmp(keys[i], key) != 0)
+		i = (i + 1) & (cap - 1);
+	return i;
+}
+
+/* keycache_grow: double the table; 0, or -1 when out of memory. */
+static int keycache_grow(struct crm_keycache *kc)
+{
+	size_t cap = kc->cap * 2, i, j;
+	char **key = calloc(cap, sizeof(*key));
+	int64_t *id = calloc(cap, sizeof(*id));
+
+	if (key == NULL || id == NULL) {
+		free(key);
+		free(id);
+		return -1;
+	}
+	for (i = 0; i < kc->cap; i++) {
+		if (kc->key[i] == NULL)
+			continue;
+		j = slot(key, cap, kc->key[i]);
+		key[j] = kc->key[i];
+		id[j] = kc->id[i];
+	}
+	free(kc->key);
+	free(kc->id);
+	kc->key = key;
+	kc->id = id;
+	kc->cap = cap;
+	return 0;
+}
+
+int crm_customer_resolve_cached(struct crm_db *db, struct crm_keycache *kc,
+    const char *key, int64_t *id)
+{
+	size_t i;
+	int rc;
+
+	i = slot(kc->key, kc->cap, key);
+	if (kc->key[i]) {
+		*id = kc->id[i];
+		return 1;
+	}
+	if ((rc = crm_customer_resolve(db, key, id)) != 1 || kc->n >= kc->max)
+		return rc;
+	/* Keep the table at most half full. */
+	if ((kc->n + 1) * 2 > kc->cap) {
+		if (keycache_grow(kc) == -1)
+			return rc;
+		i = slot(kc->key, kc->cap, key);
+	}
+	if ((kc->key[i] = strdup(key)) != NULL) {
+		kc->id[i] = *id;
+		kc->n++;
+	}
+	return rc;
+}
+
 int crm_customer_get(struct crm_db *db, int64_t id, struct crm_customer **out)
 {
 	struct crm_customer *c;

@@ -60,6 +60,21 @@ void crm_customer_clear(struct crm_customer *c);
  */
 int crm_customer_resolve(struct crm_db *db, const char *key, int64_t *id);
 
+/*
+ * A cache of resolved keys, for batches that look up many customers while
+ * no customer's ref, email or existence changes (crm-log -). It holds at
+ * most max keys (then it stops adding), so its memory is bounded by the
+ * number of distinct customers, not by the input. crm_keycache_new returns
+ * NULL when out of memory; crm_keycache_free(NULL) is a no-op.
+ */
+struct crm_keycache;
+struct crm_keycache *crm_keycache_new(size_t max);
+void crm_keycache_free(struct crm_keycache *kc);
+
+/* crm_customer_resolve_cached: crm_customer_resolve through the cache. */
+int crm_customer_resolve_cached(struct crm_db *db, struct crm_keycache *kc,
+    const char *key, int64_t *id);
+
 /* crm_customer_get: load customer id into a new struct. Returns 1 with *out
  * set (caller frees), 0 if there is none, -1 on error. */
 int crm_customer_get(struct crm_db *db, int64_t id, struct crm_customer **out);

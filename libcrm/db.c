@@ -319,6 +319,16 @@ int crm_db_open(struct crm_db **dbp, const char *path, const char *progname,
 	struct stat sb;
 	int oflags;
 
+	static int configured;
+
+	/* Each crm program is one thread: spare SQLite its mutexes and its
+	 * memory accounting. Harmless (SQLITE_MISUSE) once SQLite is
+	 * initialised by someone else. */
+	if (!configured) {
+		configured = 1;
+		sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
+		sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	}
 	if ((*dbp = db = calloc(1, sizeof(*db))) == NULL)
 		return -1;
 	db->progname = strdup(progname ? progname : "crm");
@@ -456,6 +466,14 @@ int crm_db_rollback(struct crm_db *db)
 	/* Keep the error that caused the rollback: use a plain exec. */
 	sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
 	return 0;
+}
+
+int crm_db_bulk(struct crm_db *db)
+{
+	char sql[96];
+
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size=-%d; PRAGMA foreign_keys=OFF", CRM_BULK_CACHE_KIB);
+	return crm__exec(db, sql);
 }
 
 int crm_db_set_source(struct crm_db *db, const char *source)

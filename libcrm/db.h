@@ -50,6 +50,8 @@ char *crm_db_path(char *buf, size_t len);
  * negative value means $CRM_BUSY_TIMEOUT (seconds) or CRM_BUSY_DEFAULT_MS.
  * progname names the command in the audit log.
  *
+ * The first call configures SQLite for a single-threaded program: handles
+ * must not be shared between threads.
  * Returns 0 with *dbp set, or -1; on failure *dbp is still set (unless out of
  * memory, then NULL) so the caller can read crm_errmsg()/crm_errcode(), and
  * must crm_db_close() it.
@@ -81,6 +83,15 @@ int crm_errcode(const struct crm_db *db);
 int crm_db_begin(struct crm_db *db);
 int crm_db_commit(struct crm_db *db);
 int crm_db_rollback(struct crm_db *db);
+
+/*
+ * crm_db_bulk: prepare the handle for a large batch in one transaction: a
+ * page cache of CRM_BULK_CACHE_KIB, so that index pages stay in memory
+ * instead of spilling to the WAL and being read back. Memory stays bounded
+ * by that size whatever the input. Returns 0 or -1.
+ */
+#define CRM_BULK_CACHE_KIB (64 * 1024)
+int crm_db_bulk(struct crm_db *db);
 
 /* crm_db_set_source: what crm_audit() records as the command line summary
  * (e.g. "crm-add --update"); copied. */

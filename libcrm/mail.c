@@ -895,18 +895,23 @@ static char *part_text(const struct part *pt, int html, int *oom)
 int crm_mail_parse(const char *msg, size_t len, struct crm_mail *m,
     const char **why)
 {
-	const char *e = msg + len;
+	const char *e, *dummy;
 	struct found f = {0};
 	struct part top;
 	char *v;
-	const char *dummy;
 	int oom = 0;
 
 	if (why == NULL)
 		why = &dummy;
 	memset(m, 0, sizeof *m);
 	m->date = INT64_MIN;
-	if (len > 5 && strncmp(msg, "From ", 5) == 0) {   /* mbox envelope */
+	if (msg == NULL || len == 0) {
+		*why = "not a mail message";
+		return -1;
+	}
+	e = msg + len;
+	if (len > 5 && strncmp(msg, "From ", 5) == 0 &&
+	    field_name(msg, eol(msg, e)) == 0) {        /* mbox envelope */
 		msg = eol(msg, e);
 		len = (size_t)(e - msg);
 	}

@@ -403,6 +403,12 @@ static void test_bad(void)
 	is_str(m.subject, "x", "mbox: subject");
 	crm_mail_clear(&m);
 
+	is_int(parse("From : a@b.de\n\nx\n", &m, &why), 0,
+	    "obsolete \"From :\" is no mbox line");
+	is_str(m.from, "a@b.de", "obsolete From: address");
+	crm_mail_clear(&m);
+	is_int(crm_mail_parse(NULL, 0, &m, NULL), -1, "NULL input, NULL why");
+
 	/* the message need not end in NUL: parse a prefix of a longer string */
 	is_int(crm_mail_parse("From: a@b.de\n\nbodyXXXX", 18, &m, &why), 0,
 	    "length respected");
