@@ -76,8 +76,11 @@ sanitize: deps
 	@$(MAKE) --no-print-directory all units \
 	    CFLAGS='-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all' \
 	    LDFLAGS='-fsanitize=address,undefined' HARDEN=
-	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 tests/run
-	@$(MAKE) --no-print-directory clean
+	@rm -rf tests/sanlog && mkdir -p tests/sanlog
+	@CRM_SANLOG=$(CURDIR)/tests/sanlog \
+	    ASAN_OPTIONS=detect_leaks=1:log_path=$(CURDIR)/tests/sanlog/asan \
+	    UBSAN_OPTIONS=print_stacktrace=1:log_path=$(CURDIR)/tests/sanlog/ubsan \
+	    tests/run; rc=$$?; $(MAKE) --no-print-directory clean; rm -rf tests/sanlog; exit $$rc
 
 valgrind: all units
 	@CRM_VALGRIND=1 tests/run

@@ -1,6 +1,7 @@
 /* schema.sql.h: the schema migrations, one per version: migration[i] takes
  * a database from user_version i to i + 1. Append only; never edit one that
- * has shipped. Documented in crm(5). */
+ * has shipped (a new migration bumps CRM_SCHEMA_VERSION in db.h).
+ * Documented in crm(5). */
 static const char *const migration[] = {
 	/* 0 -> 1: the first schema */
 	"CREATE TABLE customers ("
@@ -14,7 +15,8 @@ static const char *const migration[] = {
 	" attrs TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(attrs)),"
 	" created_at INTEGER NOT NULL,"
 	" updated_at INTEGER NOT NULL,"
-	" erased_at INTEGER);"
+	" erased_at INTEGER,"
+	" batch_id INTEGER);"
 	"CREATE INDEX customers_phone ON customers(phone);"
 	"CREATE TABLE events ("
 	" id INTEGER PRIMARY KEY,"
@@ -32,7 +34,8 @@ static const char *const migration[] = {
 	" due_at INTEGER, closed_at INTEGER,"
 	" source TEXT,"
 	" created_at INTEGER NOT NULL,"
-	" dedupe INTEGER);"
+	" dedupe INTEGER,"
+	" batch_id INTEGER);"
 	"CREATE INDEX events_customer ON events(customer_id, at);"
 	"CREATE UNIQUE INDEX events_dedupe ON events(customer_id, dedupe)"
 	" WHERE dedupe IS NOT NULL;"
@@ -59,5 +62,56 @@ static const char *const migration[] = {
 	" customer_id INTEGER, event_id INTEGER,"
 	" detail TEXT);"
 	"CREATE INDEX audit_customer ON audit(customer_id);"
-	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;",
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
+	/* crm-import: one row per imported file; what each batch changed */
+	"CREATE TABLE batches ("
+	" id INTEGER PRIMARY KEY,"
+	" file TEXT, sha256 TEXT,"
+	" started_at INTEGER NOT NULL, finished_at INTEGER,"
+	" user TEXT, command TEXT,"
+	" stats TEXT,"
+	" undone_at INTEGER);"
+	"CREATE TABLE batch_changes ("
+	" batch_id INTEGER NOT NULL REFERENCES batches(id),"
+	" customer_id INTEGER NOT NULL,"
+	" old TEXT NOT NULL);"
+	"CREATE INDEX batch_changes_batch ON batch_changes(batch_id);"
+	"CREATE INDEX customers_batch ON customers(batch_id) WHERE batch_id IS NOT NULL;"
+	"CREATE INDEX events_batch ON events(batch_id) WHERE batch_id IS NOT NULL;"
+	/* crm-segment: saved segments */
+	"CREATE TABLE segments ("
+	" name TEXT PRIMARY KEY,"
+	" expr TEXT NOT NULL,"
+	" note TEXT,"
+	" created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+	/* crm-predict: fitted models and the latest scores per customer */
+	"CREATE TABLE models ("
+	" id INTEGER PRIMARY KEY,"
+	" kind TEXT NOT NULL,"
+	" fitted_at INTEGER NOT NULL,"
+	" as_of INTEGER NOT NULL,"
+	" period TEXT NOT NULL,"
+	" params TEXT NOT NULL CHECK (json_valid(params)),"
+	" loglik REAL,"
+	" customers INTEGER, repeaters INTEGER,"
+	" detail TEXT);"
+	"CREATE TABLE predictions ("
+	" customer_id INTEGER PRIMARY KEY REFERENCES customers(id),"
+	" computed_at INTEGER NOT NULL,"
+	" model_id INTEGER,"
+	" p_alive REAL, expected_purchases REAL, expected_spend_cents INTEGER,"
+	" clv_cents INTEGER, churn_risk TEXT, next_purchase INTEGER,"
+	" favourite_category TEXT, price_band TEXT, preferred_channel TEXT,"
+	" evidence TEXT);"
+	/* crm-report: when reports ran, and the RFM segments at that time */
+	"CREATE TABLE reports ("
+	" id INTEGER PRIMARY KEY,"
+	" kind TEXT NOT NULL,"
+	" ran_at INTEGER NOT NULL,"
+	" since INTEGER, until INTEGER);"
+	"CREATE TABLE report_segments ("
+	" report_id INTEGER NOT NULL REFERENCES reports(id),"
+	" customer_id INTEGER NOT NULL,"
+	" segment TEXT NOT NULL,"
+	" PRIMARY KEY (report_id, customer_id)) WITHOUT ROWID;",
 };
