@@ -230,14 +230,15 @@ static char *canon(char *h)
 	return strdup(h);
 }
 
-/* add_file: every row of a CSV/TSV file; the first failure ends it. */
-static void add_file(struct crm_db *db, const char *path)
+/* add_file: every row of a CSV/TSV file; the first failure ends it.
+ * Returns 0, or the exit status after reporting the failure. */
+static int add_file(struct crm_db *db, const char *path)
 {
 	struct crm_csv *r;
 	FILE *fp = cmd_fopen(path);
 	char **f, **hdr = NULL;
 	size_t n, nhdr = 0, i;
-	int rc;
+	int rc, status = 0;
 
 	if ((r = crm_csv_open(fp, path, 0)) == NULL)
 		err(CRM_EFAIL, NULL);
@@ -253,18 +254,20 @@ static void add_file(struct crm_db *db, const char *path)
 		if (n != nhdr) {
 			warnx("%s:%ld: %zu fields, the header has %zu",
 			    crm_csv_name(r), crm_csv_line(r), n, nhdr);
-			cmd_exit(db, CRM_EDATA);
+			status = CRM_EDATA;
+			break;
 		}
 		if ((rc = add_row(db, hdr, f, n)) != 0) {
 			if (rc == -1)
 				warnx("%s:%ld: %s", crm_csv_name(r),
 				    crm_csv_line(r), crm_errmsg(db));
-			cmd_exit(db, rc == -1 ? crm_errcode(db) : CRM_EDATA);
+			status = rc == -1 ? crm_errcode(db) : CRM_EDATA;
+			break;
 		}
 	}
-	if (rc == -1) {
+	if (rc == -1 && status == 0) {
 		warnx("%s", crm_csv_errmsg(r));
-		cmd_exit(db, CRM_EDATA);
+		status = CRM_EDATA;
 	}
 	for (i = 0; i < nhdr; i++)
 		free(hdr[i]);
@@ -272,6 +275,7 @@ static void add_file(struct crm_db *db, const char *path)
 	crm_csv_close(r);
 	if (fp != stdin)
 		fclose(fp);
+	return status;
 }
 
 int main(int argc, char **argv)
@@ -369,8 +373,9 @@ int main(int argc, char **argv)
 				cmd_exit(db, CRM_EUSAGE);
 			cmd_die(db);
 		}
-	} else {
-		add_file(db, argc ? argv[0] : "-");
+	} else if ((rc = add_file(db, argc ? argv[0] : "-")) != 0) {
+		free(ids);
+		cmd_exit(db, rc);
 	}
 	if (crm_db_commit(db) == -1)
 		cmd_die(db);

@@ -126,9 +126,24 @@ static void log_one(struct crm_db *db, const char *key)
 	print(db, ev.id, ev.id);
 }
 
+/* stdin_column: the column of the header in f that names customers (id,
+ * else ref, else email) and whether it holds ids; -1 if none. */
+static int stdin_column(char **f, size_t n, int *isid)
+{
+	int col;
+
+	*isid = 0;
+	if ((col = crm_csv_column(f, n, "id")) >= 0)
+		*isid = 1;
+	else if ((col = crm_csv_column(f, n, "ref")) < 0)
+		col = crm_csv_column(f, n, "email");
+	return col;
+}
+
 /* log_stdin: the same event for every customer in a CSV/TSV on stdin,
- * found by its id, ref or email column; all or nothing. */
-static void log_stdin(struct crm_db *db)
+ * found by its id, ref or email column; all or nothing. Returns 0 or the
+ * exit status, having said what went wrong. */
+static int log_stdin(struct crm_db *db)
 {
 	struct crm_keycache *kc;
 	struct crm_csv *r;
@@ -137,30 +152,31 @@ static void log_stdin(struct crm_db *db)
 	int64_t lo = 0, hi = -1;
 	long nrows = 0;
 	size_t n;
-	int col = -1, isid = 0, rc;
+	int col, isid, rc, status = CRM_EDATA;
 
 	if ((r = crm_csv_open(stdin, "-", 0)) == NULL ||
 	    (kc = crm_keycache_new(KEYCACHE_MAX)) == NULL)
 		err(CRM_EFAIL, NULL);
 	if ((rc = crm_csv_read(r, &f, &n)) != 1) {
 		if (rc == -1)
-			errx(CRM_EDATA, "%s", crm_csv_errmsg(r));
-		errx(CRM_EDATA, "<stdin>: no header: customers on standard "
-		    "input need a header with id, ref or email");
+			warnx("%s", crm_csv_errmsg(r));
+		else
+			warnx("<stdin>: no header: customers on standard "
+			    "input need a header with id, ref or email");
+		goto out;
 	}
-	if ((col = crm_csv_column(f, n, "id")) >= 0)
-		isid = 1;
-	else if ((col = crm_csv_column(f, n, "ref")) < 0 &&
-	    (col = crm_csv_column(f, n, "email")) < 0)
-		errx(CRM_EDATA, "<stdin>:%ld: the header names no id, ref or "
-		    "email column", crm_csv_line(r));
+	if ((col = stdin_column(f, n, &isid)) < 0) {
+		warnx("<stdin>:%ld: the header names no id, ref or email "
+		    "column", crm_csv_line(r));
+		goto out;
+	}
 	if (crm_db_bulk(db) == -1 || crm_db_begin(db) == -1)
-		cmd_die(db);
+		goto dberr;
 	while ((rc = crm_csv_read(r, &f, &n)) == 1) {
 		if ((size_t)col >= n || *(k = crm_strtrim(f[col])) == '\0') {
 			warnx("<stdin>:%ld: no customer in this row",
 			    crm_csv_line(r));
-			cmd_exit(db, CRM_EDATA);
+			goto out;
 		}
 		if (isid) {
 			snprintf(key, sizeof(key), "#%.60s", k);
@@ -169,7 +185,8 @@ static void log_stdin(struct crm_db *db)
 		if (crm_customer_resolve_cached(db, kc, k, &ev.customer_id) != 1 ||
 		    crm_event_insert(db, &ev) == -1) {
 			warnx("<stdin>:%ld: %s", crm_csv_line(r), crm_errmsg(db));
-			cmd_exit(db, crm_errcode(db));
+			status = crm_errcode(db);
+			goto out;
 		}
 		if (nrows++ == 0)
 			lo = ev.id;
@@ -177,15 +194,22 @@ static void log_stdin(struct crm_db *db)
 	}
 	if (rc == -1) {
 		warnx("%s", crm_csv_errmsg(r));
-		cmd_exit(db, CRM_EDATA);
+		goto out;
 	}
-	crm_csv_close(r);
-	crm_keycache_free(kc);
 	if (nrows)
 		audit_event(db, 0, lo, hi);
 	if (crm_db_commit(db) == -1)
-		cmd_die(db);
+		goto dberr;
 	print(db, lo, hi);
+	status = 0;
+	goto out;
+dberr:
+	warnx("%s", crm_errmsg(db));
+	status = crm_errcode(db);
+out:
+	crm_csv_close(r);
+	crm_keycache_free(kc);
+	return status;
 }
 
 /* log_mail: an email_in from the message on stdin, for its sender. */
@@ -259,7 +283,7 @@ int main(int argc, char **argv)
 	char cur[4] = "", *bodybuf = NULL;
 	int64_t v;
 	size_t len;
-	int ch, mail = 0;
+	int ch, rc, mail = 0;
 
 	cmd_init(&opts, argc, argv);
 	crm_event_init(&ev);
@@ -309,6 +333,10 @@ int main(int argc, char **argv)
 			usage(CRM_EUSAGE);
 	} else if (argc != 2)
 		usage(CRM_EUSAGE);
+	if (mail && (at_arg || body || ev.subject || ev.ref))
+		errx(CRM_EUSAGE, "--mail takes the date, subject, body and "
+		    "Message-ID from the message; --at, --subject, --body and "
+		    "--ref do not go with it");
 	if (note && !close_arg)
 		errx(CRM_EUSAGE, "--note goes with --close; use --body for an "
 		    "event's text");
@@ -346,9 +374,10 @@ int main(int argc, char **argv)
 	} else {
 		if (crm_event_check(db, &ev) == -1)
 			cmd_die(db);
-		if (strcmp(argv[0], "-") == 0)
-			log_stdin(db);
-		else
+		if (strcmp(argv[0], "-") == 0) {
+			if ((rc = log_stdin(db)) != 0)
+				cmd_exit(db, rc);
+		} else
 			log_one(db, argv[0]);
 	}
 	free(bodybuf);

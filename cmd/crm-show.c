@@ -134,55 +134,71 @@ static void show_text(struct crm_db *db, const struct crm_customer *c)
 	free(consents);
 }
 
-/* json_event: one event as a JSON object into the buffer in arg. */
+/* The customer being shown, for emit_customer. */
+struct shown {
+	struct crm_db *db;
+	const struct crm_customer *c;
+};
+
+static void emit_customer(struct crm_out *o, const void *arg)
+{
+	const struct shown *sh = arg;
+
+	cmd_customer_header(o);
+	cmd_customer_row(sh->db, o, sh->c);
+}
+
+static void emit_event(struct crm_out *o, const void *arg)
+{
+	cmd_event_header(o);
+	cmd_event_row(arg, o);
+}
+
+/* json_object: one row rendered by the JSON writer, as a bare object
+ * "{...}" appended to b, so that JSON has one implementation. */
+static void json_object(struct crm_buf *b,
+    void (*emit)(struct crm_out *, const void *), const void *arg)
+{
+	struct crm_out *o;
+	char *s = NULL, *open, *close;
+	size_t len = 0;
+	FILE *fp;
+
+	if ((fp = open_memstream(&s, &len)) == NULL ||
+	    (o = crm_out_new(fp, CRM_FMT_JSON, 0)) == NULL)
+		err(CRM_EFAIL, NULL);
+	emit(o, arg);
+	if (crm_out_end(o) == -1 || fclose(fp) == EOF)
+		err(CRM_EFAIL, NULL);
+	crm_out_free(o);
+	if ((open = strchr(s, '{')) == NULL || (close = strrchr(s, '}')) == NULL)
+		errx(CRM_ESOFTWARE, "JSON writer gave no object");
+	crm_buf_add(b, open, (size_t)(close - open) + 1);
+	free(s);
+}
+
+/* json_event: append one event to the events array in arg. */
 static int json_event(const struct crm_event *ev, void *arg)
 {
 	struct crm_buf *b = arg;
-	struct crm_out *o;
-	char *s = NULL;
-	size_t len = 0;
-	FILE *fp;
 
-	/* Reuse the writer's JSON rendering for one row. */
-	if ((fp = open_memstream(&s, &len)) == NULL ||
-	    (o = crm_out_new(fp, CRM_FMT_JSON, 0)) == NULL)
-		err(CRM_EFAIL, NULL);
-	cmd_event_header(o);
-	cmd_event_row(ev, o);
-	crm_out_end(o);
-	crm_out_free(o);
-	fclose(fp);
-	/* strip "[\n" ... "\n]\n" */
-	while (len && (s[len - 1] == '\n' || s[len - 1] == ']'))
-		len--;
-	crm_buf_adds(b, b->len && b->s[b->len - 1] != '[' ? ",\n" : "\n");
-	crm_buf_add(b, s + 2, len > 2 ? len - 2 : 0);
-	free(s);
+	if (b->s[b->len - 1] != '[')
+		crm_buf_addc(b, ',');
+	crm_buf_adds(b, "\n ");
+	json_object(b, emit_event, ev);
 	return 0;
 }
 
+/* show_json: the customer as an object with its events in "events". */
 static void show_json(struct crm_db *db, const struct crm_customer *c,
     int first)
 {
+	struct shown sh = { db, c };
 	struct crm_buf b = {0};
-	struct crm_out *o;
-	char *s = NULL;
-	size_t len = 0;
-	FILE *fp;
 
-	if ((fp = open_memstream(&s, &len)) == NULL ||
-	    (o = crm_out_new(fp, CRM_FMT_JSON, 0)) == NULL)
-		err(CRM_EFAIL, NULL);
-	cmd_customer_header(o);
-	cmd_customer_row(db, o, c);
-	crm_out_end(o);
-	crm_out_free(o);
-	fclose(fp);
-	while (len && (s[len - 1] == '\n' || s[len - 1] == ']' ||
-	    s[len - 1] == '}'))
-		len--;
 	crm_buf_adds(&b, first ? "[\n" : ",\n");
-	crm_buf_add(&b, s + 2, len - 2);
+	json_object(&b, emit_customer, &sh);
+	b.s[--b.len] = '\0';    /* reopen the object */
 	crm_buf_adds(&b, ",\"events\":[");
 	if (crm_event_each(db, c->id, json_event, &b) == -1)
 		cmd_die(db);
@@ -191,7 +207,6 @@ static void show_json(struct crm_db *db, const struct crm_customer *c,
 		errx(CRM_EFAIL, "out of memory");
 	fputs(b.s, stdout);
 	crm_buf_free(&b);
-	free(s);
 }
 
 int main(int argc, char **argv)

@@ -180,6 +180,14 @@ Anna Müller
 	[ "$(sql 'SELECT count(*) FROM events')" = 0 ]
 }
 
+@test "--mail refuses options the message itself provides" {
+	add_anna
+	run crm-log --mail --subject x <"$DATA/log/anna.eml"
+	[ "$status" -eq 64 ]
+	[[ "$output" == *"--mail takes the date, subject"* ]]
+	[ "$(sql 'SELECT count(*) FROM events')" = 0 ]
+}
+
 @test "--mail with something that is not a message exits 65" {
 	add_anna
 	run crm-log --mail <<<"just some text"
