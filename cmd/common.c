@@ -80,6 +80,8 @@ struct crm_db *cmd_open(struct cmd_opts *o, unsigned flags)
 	if (crm_db_open(&db, o->db, program_invocation_short_name,
 	    o->wait_ms, flags) == -1)
 		cmd_die(db);
+	if (crm_db_warning(db))
+		warnx("warning: %s", crm_db_warning(db));
 	if (source)
 		crm_db_set_source(db, source);
 	opened = db;

@@ -8,10 +8,10 @@
 #include "common.h"
 
 enum { OPT_UPDATE = OPT_COMMON_LAST, OPT_FIRST, OPT_LAST, OPT_POSTAL,
-	OPT_CONSENT, OPT_SET, OPT_NOTE };
+	OPT_CONSENT, OPT_SET, OPT_NOTE, OPT_ALLOW };
 
 static struct cmd_opts opts;
-static int update;
+static int update, allow;
 static struct crm_customer given;       /* from the options */
 static const char *name;                /* --name, split into first/last */
 static char **tags, **consents, **sets; /* repeatable options (argv) */
@@ -27,7 +27,7 @@ static void usage(int status)
 	    "               [-e|--email addr] [-p|--phone number] [-s|--street street]\n"
 	    "               [--postal-code code] [-C|--city city] [-N|--country country]\n"
 	    "               [--note text] [-T|--tag tag]... [--consent channel=yes|no]...\n"
-	    "               [--set key=value]...\n"
+	    "               [--set key=value]... [--allow-forgotten]\n"
 	    "               [--format csv|tsv|table|json] [--excel] [--wait seconds]\n"
 	    "       crm-add [options] [--update] [file | -]\n");
 	exit(status);
@@ -298,6 +298,7 @@ int main(int argc, char **argv)
 		{ "tag",         required_argument, NULL, 'T' },
 		{ "consent",     required_argument, NULL, OPT_CONSENT },
 		{ "set",         required_argument, NULL, OPT_SET },
+		{ "allow-forgotten", no_argument,   NULL, OPT_ALLOW },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct crm_customer *c;
@@ -316,6 +317,7 @@ int main(int argc, char **argv)
 		f = NULL;
 		switch (ch) {
 		case OPT_UPDATE: update = 1; break;
+		case OPT_ALLOW: allow = 1; break;
 		case 'r': f = &given.ref; break;
 		case 'n': name = optarg; fields = 1; break;
 		case OPT_FIRST: f = &given.first_name; break;
@@ -353,6 +355,7 @@ int main(int argc, char **argv)
 		    "or customers as CSV on standard input (see --help)");
 
 	db = cmd_open(&opts, 0);
+	crm_db_allow_forgotten(db, allow);
 	if (crm_db_begin(db) == -1)
 		cmd_die(db);
 	if (fields) {

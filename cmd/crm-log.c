@@ -11,7 +11,7 @@
 enum { OPT_AT = OPT_COMMON_LAST, OPT_AMOUNT, OPT_CURRENCY, OPT_QUANTITY,
 	OPT_PRODUCT, OPT_CATEGORY, OPT_CHANNEL, OPT_RATING, OPT_SUBJECT,
 	OPT_BODY, OPT_REF, OPT_STATUS, OPT_DUE, OPT_CLOSE, OPT_NOTE, OPT_MAIL,
-	OPT_DATEFMT };
+	OPT_DATEFMT, OPT_GRANTED, OPT_SOURCE };
 
 #define MAIL_MAX (64u << 20)
 #define KEYCACHE_MAX (1u << 20)   /* customers remembered by crm-log - */
@@ -19,6 +19,9 @@ enum { OPT_AT = OPT_COMMON_LAST, OPT_AMOUNT, OPT_CURRENCY, OPT_QUANTITY,
 static struct cmd_opts opts;
 static struct crm_event ev;
 static const char *datefmt, *at_arg, *due_arg, *note;
+static int consent = -1;        /* "consent" pseudo-kind: --granted 1/0 */
+static int64_t *cids;           /* customers whose consent was recorded */
+static size_t ncids, capcids;
 
 /* kinds: the kinds, wrapped to fit 80 columns. */
 static void kinds(FILE *fp)
@@ -45,7 +48,9 @@ static void usage(int status)
 	    "               [--subject text] [--body text|-] [--ref id]\n"
 	    "               [--status open|closed] [--due date] [--date-format fmt]\n"
 	    "               [--format csv|tsv|table|json] [--excel] [--wait seconds]\n"
+	    "               [--source text]\n"
 	    "       crm-log [options] - kind ...   (customers as CSV/TSV on stdin)\n"
+	    "       crm-log [options] customer|- consent --channel ch --granted yes|no\n"
 	    "       crm-log [-q] [-d db] --close event [--note text]\n"
 	    "       crm-log [-q] [-d db] --mail    (one email message on stdin)\n"
 	    "customer is a ref, an email address or #id. kinds:\n");
@@ -100,6 +105,44 @@ static void print(struct crm_db *db, int64_t lo, int64_t hi)
 	cmd_out_done(out);
 }
 
+/* print_customers: the customers whose consent was recorded. */
+static void print_customers(struct crm_db *db)
+{
+	struct crm_customer *c;
+	struct crm_out *out;
+	size_t i;
+
+	if (opts.quiet)
+		return;
+	out = cmd_out(&opts);
+	cmd_customer_header(out);
+	for (i = 0; i < ncids; i++) {
+		if (crm_customer_get(db, cids[i], &c) != 1)
+			cmd_die(db);
+		cmd_customer_row(db, out, c);
+		crm_customer_free(c);
+	}
+	cmd_out_done(out);
+}
+
+/* store: the event for ev.customer_id, or with kind consent the consent
+ * (whose history keeps who, when and from which source). 0 or -1. */
+static int store(struct crm_db *db)
+{
+	if (consent < 0)
+		return crm_event_insert(db, &ev);
+	if (crm_consent_set(db, ev.customer_id, ev.channel, consent, ev.at,
+	    ev.source) == -1)
+		return -1;
+	if (ncids == capcids) {
+		capcids = capcids ? capcids * 2 : 16;
+		if ((cids = realloc(cids, capcids * sizeof(*cids))) == NULL)
+			err(CRM_EFAIL, NULL);
+	}
+	cids[ncids++] = ev.customer_id;
+	return 0;
+}
+
 /* audit_event: one audit row for the events lo..hi. */
 static void audit_event(struct crm_db *db, int64_t cid, int64_t lo, int64_t hi)
 {
@@ -118,12 +161,16 @@ static void log_one(struct crm_db *db, const char *key)
 	if (crm_db_begin(db) == -1)
 		cmd_die(db);
 	if (crm_customer_resolve(db, key, &ev.customer_id) != 1 ||
-	    crm_event_insert(db, &ev) == -1)
+	    store(db) == -1)
 		cmd_die(db);
-	audit_event(db, ev.customer_id, ev.id, ev.id);
+	if (consent < 0)
+		audit_event(db, ev.customer_id, ev.id, ev.id);
 	if (crm_db_commit(db) == -1)
 		cmd_die(db);
-	print(db, ev.id, ev.id);
+	if (consent < 0)
+		print(db, ev.id, ev.id);
+	else
+		print_customers(db);
 }
 
 /* stdin_column: the column of the header in f that names customers (id,
@@ -183,7 +230,7 @@ static int log_stdin(struct crm_db *db)
 			k = key;
 		}
 		if (crm_customer_resolve_cached(db, kc, k, &ev.customer_id) != 1 ||
-		    crm_event_insert(db, &ev) == -1) {
+		    store(db) == -1) {
 			warnx("<stdin>:%ld: %s", crm_csv_line(r), crm_errmsg(db));
 			status = crm_errcode(db);
 			goto out;
@@ -196,11 +243,14 @@ static int log_stdin(struct crm_db *db)
 		warnx("%s", crm_csv_errmsg(r));
 		goto out;
 	}
-	if (nrows)
+	if (nrows && consent < 0)
 		audit_event(db, 0, lo, hi);
 	if (crm_db_commit(db) == -1)
 		goto dberr;
-	print(db, lo, hi);
+	if (consent < 0)
+		print(db, lo, hi);
+	else
+		print_customers(db);
 	status = 0;
 	goto out;
 dberr:
@@ -276,6 +326,8 @@ int main(int argc, char **argv)
 		{ "close",       required_argument, NULL, OPT_CLOSE },
 		{ "note",        required_argument, NULL, OPT_NOTE },
 		{ "mail",        no_argument,       NULL, OPT_MAIL },
+		{ "granted",     required_argument, NULL, OPT_GRANTED },
+		{ "source",      required_argument, NULL, OPT_SOURCE },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct crm_db *db;
@@ -283,7 +335,8 @@ int main(int argc, char **argv)
 	char cur[4] = "", *bodybuf = NULL;
 	int64_t v;
 	size_t len;
-	int ch, rc, mail = 0;
+	int ch, rc, mail = 0, granted = -1;
+	const char *source = NULL;
 
 	cmd_init(&opts, argc, argv);
 	crm_event_init(&ev);
@@ -323,6 +376,12 @@ int main(int argc, char **argv)
 		case OPT_CLOSE: close_arg = optarg; break;
 		case OPT_NOTE: note = optarg; break;
 		case OPT_MAIL: mail = 1; break;
+		case OPT_GRANTED:
+			if ((granted = cmd_yesno(optarg)) == -1)
+				errx(CRM_EUSAGE, "invalid --granted \"%s\": yes or "
+				    "no", optarg);
+			break;
+		case OPT_SOURCE: source = optarg; break;
 		default: usage(CRM_EUSAGE);
 		}
 	}
@@ -352,8 +411,21 @@ int main(int argc, char **argv)
 		body = bodybuf = slurp(stdin, &len);
 	}
 	ev.body = (char *)body;
-	ev.source = program_invocation_short_name;
-	if (argc == 2) {
+	ev.source = (char *)(source ? source : program_invocation_short_name);
+	if (argc == 2 && strcmp(argv[1], "consent") == 0) {
+		if (ev.channel == NULL || granted == -1)
+			errx(CRM_EUSAGE, "consent needs --channel (email, "
+			    "newsletter, post, phone, sms) and --granted yes|no");
+		if (ev.amount_cents != CRM_NONE || ev.subject || ev.body ||
+		    ev.ref || ev.status || due_arg || ev.product ||
+		    ev.category || ev.rating != CRM_NONE ||
+		    ev.quantity != CRM_NONE)
+			errx(CRM_EUSAGE, "consent takes only --channel, "
+			    "--granted, --at and --source");
+		consent = granted;
+	} else if (granted != -1) {
+		errx(CRM_EUSAGE, "--granted goes with the kind consent");
+	} else if (argc == 2) {
 		ev.kind = argv[1];
 		if (!crm_kind_valid(ev.kind))
 			errx(CRM_EDATA, "unknown kind \"%s\"; kinds are: %s",
@@ -372,7 +444,7 @@ int main(int argc, char **argv)
 	} else if (mail) {
 		log_mail(db);
 	} else {
-		if (crm_event_check(db, &ev) == -1)
+		if (consent < 0 && crm_event_check(db, &ev) == -1)
 			cmd_die(db);
 		if (strcmp(argv[0], "-") == 0) {
 			if ((rc = log_stdin(db)) != 0)
@@ -381,5 +453,6 @@ int main(int argc, char **argv)
 			log_one(db, argv[0]);
 	}
 	free(bodybuf);
+	free(cids);
 	cmd_exit(db, 0);
 }

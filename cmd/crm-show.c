@@ -99,7 +99,9 @@ static void show_text(struct crm_db *db, const struct crm_customer *c)
 	printf("%s%s%s", c->first_name ? c->first_name : "",
 	    c->first_name && c->last_name ? " " : "",
 	    c->last_name ? c->last_name : "");
-	if (!c->first_name && !c->last_name)
+	if (c->erased_at)
+		printf("(erased on %s)", crm_fmt_day(c->erased_at, t));
+	else if (!c->first_name && !c->last_name)
 		printf("%s", c->company ? c->company :
 		    c->email ? c->email : "(no name)");
 	printf(" (%s%s#%lld)\n", c->ref ? c->ref : "", c->ref ? ", " : "",
@@ -202,7 +204,10 @@ static void show_json(struct crm_db *db, const struct crm_customer *c,
 	crm_buf_adds(&b, ",\"events\":[");
 	if (crm_event_each(db, c->id, json_event, &b) == -1)
 		cmd_die(db);
-	crm_buf_adds(&b, "]}");
+	crm_buf_addc(&b, ']');
+	if (crm_subject_access(db, c->id, &b) == -1)
+		cmd_die(db);
+	crm_buf_addc(&b, '}');
 	if (b.oom)
 		errx(CRM_EFAIL, "out of memory");
 	fputs(b.s, stdout);

@@ -11,5 +11,7 @@
 #include "out.h"
 #include "util.h"
 #include "mail.h"
+#include "privacy.h"
+#include "sha256.h"
 
 #endif

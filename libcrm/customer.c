@@ -8,6 +8,7 @@
 #include "internal.h"
 #include "customer.h"
 #include "event.h"
+#include "privacy.h"
 #include "util.h"
 #include "value.h"
 
@@ -27,7 +28,7 @@ const char *const crm_consent_channels[] = {
 /* The SELECT list matching crm_customer_fields, then the times and id. */
 #define CUSTOMER_COLS "ref, first_name, last_name, company, email, phone," \
 	" street, postal_code, city, country, notes, attrs," \
-	" created_at, updated_at, id"
+	" created_at, updated_at, id, coalesce(erased_at, 0)"
 
 char **crm_customer_str(struct crm_customer *c, size_t i)
 {
@@ -285,6 +286,7 @@ int crm_customer_get(struct crm_db *db, int64_t id, struct crm_customer **out)
 	c->created_at = sqlite3_column_int64(st, (int)i);
 	c->updated_at = sqlite3_column_int64(st, (int)i + 1);
 	c->id = sqlite3_column_int64(st, (int)i + 2);
+	c->erased_at = sqlite3_column_int64(st, (int)i + 3);
 	sqlite3_finalize(st);
 	if (oom) {
 		crm_customer_free(c);
@@ -483,7 +485,7 @@ int crm_customer_create(struct crm_db *db, struct crm_customer *c)
 	char *detail;
 	int rc;
 
-	if (conflict(db, c, 0) == -1)
+	if (conflict(db, c, 0) == -1 || crm_forgotten_check(db, c) == -1)
 		return -1;
 	c->created_at = c->updated_at = crm_now();
 	if (write_row(db, c, 0) == -1)
@@ -526,7 +528,7 @@ int crm_customer_merge(struct crm_db *db, int64_t id,
 
 	if (changed)
 		*changed = 0;
-	if (conflict(db, c, id) == -1)
+	if (conflict(db, c, id) == -1 || crm_forgotten_check(db, c) == -1)
 		return -1;
 	if ((rc = crm_customer_get(db, id, &old)) != 1)
 		return rc == 0 ? -1 : rc;

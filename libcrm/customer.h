@@ -29,6 +29,7 @@ struct crm_customer {
 	char *attrs;        /* JSON object of extra fields, "{}" when none */
 	int64_t created_at;
 	int64_t updated_at;
+	int64_t erased_at;  /* when crm-forget erased it, or 0 */
 };
 
 /* The text fields of struct crm_customer, by name, in output order. */

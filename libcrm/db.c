@@ -331,6 +331,7 @@ int crm_db_open(struct crm_db **dbp, const char *path, const char *progname,
 	}
 	if ((*dbp = db = calloc(1, sizeof(*db))) == NULL)
 		return -1;
+	db->forgotten = -1;
 	db->progname = strdup(progname ? progname : "crm");
 	db->wait_ms = wait_ms >= 0 ? wait_ms : wait_from_env();
 	if (flags & CRM_DB_READONLY)
@@ -357,6 +358,11 @@ int crm_db_open(struct crm_db **dbp, const char *path, const char *progname,
 			return -1;
 	} else if (!S_ISREG(sb.st_mode)) {
 		return crm__error(db, CRM_ENOINPUT, "%s is not a file", path);
+	} else if (sb.st_mode & 077) {
+		if (asprintf(&db->warning, "%s is readable or writable by "
+		    "others (mode %03o); it holds personal data: chmod 600 %s",
+		    path, (unsigned)(sb.st_mode & 0777), path) < 0)
+			db->warning = NULL;
 	}
 	if (check_header(db, path) == -1)
 		return -1;
@@ -373,7 +379,9 @@ int crm_db_open(struct crm_db **dbp, const char *path, const char *progname,
 	}
 	sqlite3_extended_result_codes(db->sql, 1);
 	sqlite3_busy_timeout(db->sql, db->wait_ms);
-	if (crm__exec(db, "PRAGMA foreign_keys=ON") == -1)
+	/* secure_delete: freed bytes are zeroed, so erased personal data
+	 * does not linger in the file (crm-forget). */
+	if (crm__exec(db, "PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON") == -1)
 		return -1;
 	return migrate(db, (flags & CRM_DB_READONLY) != 0);
 }
@@ -397,8 +405,14 @@ int crm_db_close(struct crm_db *db)
 	free(db->progname);
 	free(db->source);
 	free(db->user);
+	free(db->warning);
 	free(db);
 	return rc;
+}
+
+const char *crm_db_warning(const struct crm_db *db)
+{
+	return db->warning;
 }
 
 const char *crm_db_file(const struct crm_db *db)

@@ -63,6 +63,10 @@ int crm_db_open(struct crm_db **dbp, const char *path, const char *progname,
  * transaction. Returns 0, or -1 if SQLite reported an error on close. */
 int crm_db_close(struct crm_db *db);
 
+/* crm_db_warning: a warning found while opening (a database that others
+ * may read), or NULL. Borrowed. */
+const char *crm_db_warning(const struct crm_db *db);
+
 /* crm_db_file: the path of the open database. Borrowed. */
 const char *crm_db_file(const struct crm_db *db);
 

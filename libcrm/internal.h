@@ -31,6 +31,9 @@ struct crm_db {
 	char msg[1024];
 	int wait_ms;
 	int in_tx;
+	int allow_forgotten;    /* crm_db_allow_forgotten() */
+	int forgotten;          /* -1 unknown, 0 nobody forgotten, 1 some */
+	char *warning;          /* crm_db_warning() */
 	sqlite3_stmt *stmt[STMT_MAX];
 };
 

@@ -63,6 +63,11 @@ static const char *const migration[] = {
 	" detail TEXT);"
 	"CREATE INDEX audit_customer ON audit(customer_id);"
 	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
+	/* crm-forget: keyed hashes of forgotten refs, emails and phones */
+	"CREATE TABLE forgotten ("
+	" hash TEXT PRIMARY KEY,"
+	" what TEXT NOT NULL,"
+	" at INTEGER NOT NULL) WITHOUT ROWID;"
 	/* crm-import: one row per imported file; what each batch changed */
 	"CREATE TABLE batches ("
 	" id INTEGER PRIMARY KEY,"

@@ -10,6 +10,9 @@
 
 static int tap_n, tap_failed;
 
+/* Not every test program uses every check. */
+#define TAP_UNUSED __attribute__((unused))
+
 static void tap_vres(int pass, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void tap_vres(int pass, const char *fmt, va_list ap)
 {
@@ -23,7 +26,7 @@ static void tap_vres(int pass, const char *fmt, va_list ap)
 
 /* ok: pass when cond is true. */
 static int ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int ok(int cond, const char *fmt, ...)
+static TAP_UNUSED int ok(int cond, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -35,7 +38,7 @@ static int ok(int cond, const char *fmt, ...)
 
 /* is_int: pass when got == want; prints both on failure. */
 static int is_int(int64_t got, int64_t want, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int is_int(int64_t got, int64_t want, const char *fmt, ...)
+static TAP_UNUSED int is_int(int64_t got, int64_t want, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -49,7 +52,7 @@ static int is_int(int64_t got, int64_t want, const char *fmt, ...)
 
 /* is_str: pass when both are NULL or equal strings. */
 static int is_str(const char *got, const char *want, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int is_str(const char *got, const char *want, const char *fmt, ...)
+static TAP_UNUSED int is_str(const char *got, const char *want, const char *fmt, ...)
 {
 	va_list ap;
 	int pass;

@@ -1,0 +1,371 @@
+/* privacy.c: erasing a customer (crm-forget), recognising a forgotten
+ * person who is added again, and the subject access export. */
+#include <sys/random.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "customer.h"
+#include "privacy.h"
+#include "sha256.h"
+#include "util.h"
+#include "value.h"
+
+void crm_db_allow_forgotten(struct crm_db *db, int allow)
+{
+	db->allow_forgotten = allow;
+}
+
+int crm_db_checkpoint(struct crm_db *db)
+{
+	int rc = sqlite3_wal_checkpoint_v2(db->sql, NULL,
+	    SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+
+	if (rc != SQLITE_OK)
+		return crm__sqlerr(db, "cannot checkpoint the database");
+	return 0;
+}
+
+/* forget_key: the database's random HMAC key (hex), made on first use. */
+static int forget_key(struct crm_db *db, char hex[65])
+{
+	unsigned char raw[32];
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = crm__prepare(db, "SELECT value FROM meta"
+	    " WHERE key = 'forget_key'")) == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 64) {
+		memcpy(hex, sqlite3_column_text(st, 0), 65);
+		sqlite3_finalize(st);
+		return 0;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return crm__sqlerr(db, "cannot read the forget key");
+	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
+		return crm__error(db, CRM_EFAIL, "no random bytes: %s",
+		    strerror(errno));
+	crm_sha256_hex(raw, hex);
+	if ((st = crm__prepare(db, "INSERT INTO meta (key, value)"
+	    " VALUES ('forget_key', ?1)")) == NULL)
+		return -1;
+	crm__bind_text(st, 1, hex);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return crm__sqlerr(db, "cannot store the forget key");
+	return 0;
+}
+
+/* mark: the keyed hash of what:value (e.g. "email:anna@example.de"). */
+static void mark(const char key[65], const char *what, const char *value,
+    char out[65])
+{
+	struct crm_buf m = {0};
+	unsigned char d[32];
+
+	crm_buf_addf(&m, "%s:%s", what, value);
+	crm_hmac_sha256(key, 64, m.s ? m.s : "", m.len, d);
+	crm_sha256_hex(d, out);
+	crm_buf_free(&m);
+}
+
+/* count: a one-number query about customer id. */
+static int count(struct crm_db *db, const char *sql, int64_t id, int64_t *n)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = crm__prepare(db, sql)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	*n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return crm__sqlerr(db, "cannot count");
+	return 0;
+}
+
+/* The identifying fields that are remembered as hashes. */
+static const char *const marked[] = { "ref", "email", "phone" };
+
+int crm_forgotten_check(struct crm_db *db, const struct crm_customer *c)
+{
+	const char *v[3] = { c->ref, c->email, c->phone };
+	char key[65], h[65], when[CRM_TIMEBUF];
+	sqlite3_stmt *st;
+	int i, rc, any = 0;
+
+	for (i = 0; i < 3; i++)
+		any |= v[i] != NULL;
+	if (!any)
+		return 0;
+	if (db->forgotten < 0) {
+		int64_t n;
+		if (count(db, "SELECT EXISTS (SELECT 1 FROM forgotten"
+		    " WHERE ?1 = ?1)", 0, &n) == -1)
+			return -1;
+		db->forgotten = n != 0;
+	}
+	if (db->forgotten == 0)
+		return 0;      /* the common case: nobody was ever forgotten */
+	if (forget_key(db, key) == -1)
+		return -1;
+	for (i = 0; i < 3; i++) {
+		if (v[i] == NULL)
+			continue;
+		mark(key, marked[i], v[i], h);
+		st = crm__prepare(db, db->allow_forgotten ?
+		    "DELETE FROM forgotten WHERE hash = ?1 RETURNING at" :
+		    "SELECT at FROM forgotten WHERE hash = ?1");
+		if (st == NULL)
+			return -1;
+		crm__bind_text(st, 1, h);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW && !db->allow_forgotten) {
+			crm_fmt_day(sqlite3_column_int64(st, 0), when);
+			sqlite3_finalize(st);
+			return crm__error(db, CRM_EDATA, "%s %s belongs to a "
+			    "person who was forgotten on %s (crm-forget); add "
+			    "them again only with --allow-forgotten, when they "
+			    "came back and consented again", marked[i], v[i],
+			    when);
+		}
+		while (rc == SQLITE_ROW)
+			rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE)
+			return crm__sqlerr(db, "cannot check forgotten people");
+	}
+	return 0;
+}
+
+/* run: a statement about customer id (?1), with a time as ?2 if it has one. */
+static int run(struct crm_db *db, const char *sql, int64_t id, int64_t t)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = crm__prepare(db, sql)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_bind_parameter_count(st) >= 2)
+		sqlite3_bind_int64(st, 2, t);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return crm__sqlerr(db, "cannot erase customer");
+	return 0;
+}
+
+/* remember: keep the mark h of a forgotten value. */
+static int remember(struct crm_db *db, const char *h, const char *what)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = crm__prepare(db, "INSERT INTO forgotten (hash, what, at)"
+	    " VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING")) == NULL)
+		return -1;
+	crm__bind_text(st, 1, h);
+	crm__bind_text(st, 2, what);
+	sqlite3_bind_int64(st, 3, crm_now());
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return crm__sqlerr(db, "cannot remember forgotten person");
+	return 0;
+}
+
+int crm_customer_forget(struct crm_db *db, int64_t id, const char *reason,
+    int dry_run, struct crm_forget_stats *st)
+{
+	struct crm_forget_stats s = {0};
+	struct crm_customer *c;
+	struct crm_buf d = {0};
+	char key[65], h[65];
+	const char *v[3];
+	int64_t erased;
+	size_t i;
+	int rc;
+
+	if ((rc = crm_customer_get(db, id, &c)) != 1)
+		return -1;
+	if (count(db, "SELECT coalesce(erased_at, 0) FROM customers"
+	    " WHERE id = ?1", id, &erased) == -1)
+		goto fail;
+	if (erased) {
+		char when[CRM_TIMEBUF];
+		crm__error(db, CRM_EDATA, "customer #%lld was forgotten "
+		    "already on %s", (long long)id, crm_fmt_day(erased, when));
+		goto fail;
+	}
+	for (i = 0; i < crm_customer_nfields; i++) {
+		char *f = *crm_customer_str(c, i);
+		if (f && strcmp(crm_customer_fields[i].name, "attrs") != 0)
+			s.fields++;
+		else if (f && strcmp(f, "{}") != 0)
+			s.fields++;
+	}
+	if (count(db, "SELECT count(*) FROM events WHERE customer_id = ?1"
+	    " AND (subject IS NOT NULL OR body IS NOT NULL)", id,
+	    &s.events) == -1 ||
+	    count(db, "SELECT count(*) FROM tags WHERE customer_id = ?1", id,
+	    &s.tags) == -1 ||
+	    count(db, "SELECT count(*) FROM consents WHERE customer_id = ?1",
+	    id, &s.consents) == -1 ||
+	    count(db, "SELECT count(*) FROM audit WHERE customer_id = ?1", id,
+	    &s.audit) == -1 ||
+	    count(db, "SELECT count(*) FROM batch_changes"
+	    " WHERE customer_id = ?1", id, &s.changes) == -1)
+		goto fail;
+	if (st)
+		*st = s;
+	if (dry_run) {
+		crm_customer_free(c);
+		return 0;
+	}
+
+	if (forget_key(db, key) == -1)
+		goto fail;
+	v[0] = c->ref; v[1] = c->email; v[2] = c->phone;
+	for (i = 0; i < 3; i++) {
+		if (v[i] == NULL)
+			continue;
+		mark(key, marked[i], v[i], h);
+		if (remember(db, h, marked[i]) == -1)
+			goto fail;
+		db->forgotten = 1;
+	}
+	/* ?1 is the customer in every statement below. */
+	if (run(db, "UPDATE customers SET ref = NULL, first_name = NULL,"
+	    " last_name = NULL, company = NULL, email = NULL, phone = NULL,"
+	    " street = NULL, postal_code = NULL, city = NULL, country = NULL,"
+	    " notes = NULL, attrs = '{}', erased_at = ?2, updated_at = ?2"
+	    " WHERE id = ?1", id, crm_now()) == -1 ||
+	    run(db, "UPDATE events SET subject = NULL, body = NULL,"
+	    " ref = CASE WHEN kind IN ('email_in', 'email_out') THEN NULL"
+	    " ELSE ref END WHERE customer_id = ?1", id, 0) == -1 ||
+	    run(db, "DELETE FROM tags WHERE customer_id = ?1", id, 0) == -1 ||
+	    run(db, "DELETE FROM consents WHERE customer_id = ?1", id, 0) == -1 ||
+	    run(db, "DELETE FROM batch_changes WHERE customer_id = ?1", id,
+	    0) == -1 ||
+	    run(db, "UPDATE audit SET detail = NULL, command ="
+	    " substr(command, 1, instr(command || ' ', ' ') - 1)"
+	    " WHERE customer_id = ?1", id, 0) == -1)
+		goto fail;
+	crm_buf_adds(&d, "{\"reason\":");
+	if (reason) crm_buf_addjson(&d, reason); else crm_buf_adds(&d, "null");
+	crm_buf_addf(&d, ",\"fields\":%d,\"events\":%lld}", s.fields,
+	    (long long)s.events);
+	if (d.oom) {
+		crm__error(db, CRM_EFAIL, "out of memory");
+		goto fail;
+	}
+	/* The command line may name the person: record the program only. */
+	if (crm_audit(db, "customer.forget", id, 0, d.s) == -1 ||
+	    crm__exec(db, "UPDATE audit SET command = substr(command, 1,"
+	    " instr(command || ' ', ' ') - 1) WHERE id = last_insert_rowid()")
+	    == -1)
+		goto fail;
+	crm_buf_free(&d);
+	crm_customer_free(c);
+	return 0;
+fail:
+	crm_buf_free(&d);
+	crm_customer_free(c);
+	return -1;
+}
+
+/* is_time: columns holding Unix seconds. */
+static int is_time(const char *col)
+{
+	size_t n = strlen(col);
+
+	return strcmp(col, "at") == 0 || (n > 3 && strcmp(col + n - 3, "_at") == 0)
+	    || strcmp(col, "next_purchase") == 0;
+}
+
+/* dump: append ,"name":[rows of sql for id as objects] (or one object or
+ * null with single). */
+static int dump(struct crm_db *db, struct crm_buf *b, const char *name,
+    const char *sql, int64_t id, int single)
+{
+	char t[CRM_TIMEBUF];
+	sqlite3_stmt *st;
+	int rc, i, n, rows = 0;
+	const char *col;
+
+	if ((st = crm__prepare(db, sql)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	crm_buf_addc(b, ',');
+	crm_buf_addjson(b, name);
+	crm_buf_adds(b, single ? ":" : ":[");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		crm_buf_adds(b, rows++ ? ",\n  {" : "\n  {");
+		n = sqlite3_column_count(st);
+		for (i = 0; i < n; i++) {
+			col = sqlite3_column_name(st, i);
+			if (i)
+				crm_buf_addc(b, ',');
+			crm_buf_addjson(b, col);
+			crm_buf_addc(b, ':');
+			switch (sqlite3_column_type(st, i)) {
+			case SQLITE_NULL:
+				crm_buf_adds(b, "null");
+				break;
+			case SQLITE_INTEGER:
+				if (is_time(col))
+					crm_buf_addjson(b, crm_fmt_time(
+					    sqlite3_column_int64(st, i), t));
+				else
+					crm_buf_addf(b, "%lld", (long long)
+					    sqlite3_column_int64(st, i));
+				break;
+			case SQLITE_FLOAT:
+				crm_buf_addf(b, "%.17g",
+				    sqlite3_column_double(st, i));
+				break;
+			default:
+				crm_buf_addjson(b,
+				    (const char *)sqlite3_column_text(st, i));
+			}
+		}
+		crm_buf_addc(b, '}');
+	}
+	if (single && rows == 0)
+		crm_buf_adds(b, "null");
+	else if (!single)
+		crm_buf_addc(b, ']');
+	if (rc != SQLITE_DONE)
+		rc = crm__sqlerr(db, "cannot read customer data");
+	else
+		rc = 0;
+	sqlite3_finalize(st);
+	if (rc == 0 && b->oom)
+		rc = crm__error(db, CRM_EFAIL, "out of memory");
+	return rc;
+}
+
+int crm_subject_access(struct crm_db *db, int64_t id, struct crm_buf *json)
+{
+	if (dump(db, json, "consent_history", "SELECT channel, granted, at,"
+	    " source FROM consents WHERE customer_id = ?1 ORDER BY at, id",
+	    id, 0) == -1 ||
+	    dump(db, json, "prediction", "SELECT * FROM predictions"
+	    " WHERE customer_id = ?1", id, 1) == -1 ||
+	    dump(db, json, "audit", "SELECT at, user, command, action,"
+	    " event_id, detail FROM audit WHERE customer_id = ?1 ORDER BY id",
+	    id, 0) == -1 ||
+	    dump(db, json, "import_changes", "SELECT b.file, b.started_at,"
+	    " c.old FROM batch_changes c JOIN batches b ON b.id = c.batch_id"
+	    " WHERE c.customer_id = ?1 ORDER BY b.id", id, 0) == -1)
+		return -1;
+	return 0;
+}
