@@ -51,6 +51,7 @@ static void usage(int status)
 	    "               [--source text]\n"
 	    "       crm-log [options] - kind ...   (customers as CSV/TSV on stdin)\n"
 	    "       crm-log [options] customer|- consent --channel ch --granted yes|no\n"
+	    "               [--at date] [--source text]\n"
 	    "       crm-log [-q] [-d db] --close event [--note text]\n"
 	    "       crm-log [-q] [-d db] --mail    (one email message on stdin)\n"
 	    "customer is a ref, an email address or #id. kinds:\n");
@@ -416,7 +417,7 @@ int main(int argc, char **argv)
 		if (ev.channel == NULL || granted == -1)
 			errx(CRM_EUSAGE, "consent needs --channel (email, "
 			    "newsletter, post, phone, sms) and --granted yes|no");
-		if (ev.amount_cents != CRM_NONE || ev.subject || ev.body ||
+		if (ev.amount_cents != CRM_NONE || ev.currency || ev.subject || ev.body ||
 		    ev.ref || ev.status || due_arg || ev.product ||
 		    ev.category || ev.rating != CRM_NONE ||
 		    ev.quantity != CRM_NONE)

@@ -243,6 +243,7 @@ int main(int argc, char **argv)
 		usage(CRM_EUSAGE);
 
 	db = cmd_open(&opts, CRM_DB_NOCREATE);
+	crm_db_see_erased(db, 1);
 	if (!text && opts.fmt != CRM_FMT_JSON) {
 		out = cmd_out(&opts);
 		cmd_event_header(out);

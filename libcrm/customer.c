@@ -116,16 +116,24 @@ int crm_customer_resolve(struct crm_db *db, const char *key, int64_t *id)
 			return crm__error(db, CRM_EDATA,
 			    "invalid customer id \"%s\": %s", key, why);
 		st = crm__stmt(db, STMT_CUSTOMER_BY_ID,
-		    "SELECT id FROM customers WHERE id = ?1");
+		    "SELECT erased_at FROM customers WHERE id = ?1");
 		if (st == NULL)
 			return -1;
 		sqlite3_bind_int64(st, 1, n);
 		rc = sqlite3_step(st);
-		sqlite3_reset(st);
 		if (rc == SQLITE_ROW) {
+			int64_t erased = crm__col_int(st, 0);
+			sqlite3_reset(st);
+			if (erased != INT64_MIN && !db->see_erased) {
+				char when[CRM_TIMEBUF];
+				return crm__error(db, CRM_EDATA, "customer %s was "
+				    "erased on %s (crm-forget)", key,
+				    crm_fmt_day(erased, when));
+			}
 			*id = n;
 			return 1;
 		}
+		sqlite3_reset(st);
 		if (rc != SQLITE_DONE)
 			return crm__sqlerr(db, "cannot look up customer");
 		crm__error(db, CRM_ENOUSER, "no customer %s", key);

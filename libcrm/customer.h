@@ -57,7 +57,8 @@ void crm_customer_clear(struct crm_customer *c);
  * crm_customer_resolve: find the id of the customer key names: "#42" is an
  * id, a key with '@' an email (compared normalised), anything else a ref.
  * Returns 1 with *id set, 0 when there is none (message on db, code
- * CRM_ENOUSER), -1 on error.
+ * CRM_ENOUSER), -1 on error. An erased customer (crm-forget) can only be
+ * named by id, and then fails with CRM_EDATA unless crm_db_see_erased().
  */
 int crm_customer_resolve(struct crm_db *db, const char *key, int64_t *id);
 

@@ -33,6 +33,7 @@ struct crm_db {
 	int in_tx;
 	int allow_forgotten;    /* crm_db_allow_forgotten() */
 	int forgotten;          /* -1 unknown, 0 nobody forgotten, 1 some */
+	int see_erased;         /* crm_db_see_erased() */
 	char *warning;          /* crm_db_warning() */
 	sqlite3_stmt *stmt[STMT_MAX];
 };

@@ -17,6 +17,11 @@ void crm_db_allow_forgotten(struct crm_db *db, int allow)
 	db->allow_forgotten = allow;
 }
 
+void crm_db_see_erased(struct crm_db *db, int see)
+{
+	db->see_erased = see;
+}
+
 int crm_db_checkpoint(struct crm_db *db)
 {
 	int rc = sqlite3_wal_checkpoint_v2(db->sql, NULL,
@@ -291,8 +296,8 @@ static int is_time(const char *col)
 	    || strcmp(col, "next_purchase") == 0;
 }
 
-/* dump: append ,"name":[rows of sql for id as objects] (or one object or
- * null with single). */
+/* dump: append ,"name":[rows of sql for id as objects]; with single 1 one
+ * object or null, with single 2 the first column's value alone. */
 static int dump(struct crm_db *db, struct crm_buf *b, const char *name,
     const char *sql, int64_t id, int single)
 {
@@ -308,14 +313,18 @@ static int dump(struct crm_db *db, struct crm_buf *b, const char *name,
 	crm_buf_addjson(b, name);
 	crm_buf_adds(b, single ? ":" : ":[");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		crm_buf_adds(b, rows++ ? ",\n  {" : "\n  {");
-		n = sqlite3_column_count(st);
+		if (single != 2)
+			crm_buf_adds(b, rows ? ",\n  {" : "\n  {");
+		rows++;
+		n = single == 2 ? 1 : sqlite3_column_count(st);
 		for (i = 0; i < n; i++) {
 			col = sqlite3_column_name(st, i);
 			if (i)
 				crm_buf_addc(b, ',');
-			crm_buf_addjson(b, col);
-			crm_buf_addc(b, ':');
+			if (single != 2) {
+				crm_buf_addjson(b, col);
+				crm_buf_addc(b, ':');
+			}
 			switch (sqlite3_column_type(st, i)) {
 			case SQLITE_NULL:
 				crm_buf_adds(b, "null");
@@ -337,7 +346,8 @@ static int dump(struct crm_db *db, struct crm_buf *b, const char *name,
 				    (const char *)sqlite3_column_text(st, i));
 			}
 		}
-		crm_buf_addc(b, '}');
+		if (single != 2)
+			crm_buf_addc(b, '}');
 	}
 	if (single && rows == 0)
 		crm_buf_adds(b, "null");
@@ -355,7 +365,12 @@ static int dump(struct crm_db *db, struct crm_buf *b, const char *name,
 
 int crm_subject_access(struct crm_db *db, int64_t id, struct crm_buf *json)
 {
-	if (dump(db, json, "consent_history", "SELECT channel, granted, at,"
+	if (dump(db, json, "erased_at", "SELECT erased_at FROM customers"
+	    " WHERE id = ?1", id, 2) == -1 ||
+	    dump(db, json, "report_segments", "SELECT r.ran_at, s.segment"
+	    " FROM report_segments s JOIN reports r ON r.id = s.report_id"
+	    " WHERE s.customer_id = ?1 ORDER BY r.id", id, 0) == -1 ||
+	    dump(db, json, "consent_history", "SELECT channel, granted, at,"
 	    " source FROM consents WHERE customer_id = ?1 ORDER BY at, id",
 	    id, 0) == -1 ||
 	    dump(db, json, "prediction", "SELECT * FROM predictions"

@@ -51,6 +51,10 @@ int crm_forgotten_check(struct crm_db *db, const struct crm_customer *c);
  * --allow-forgotten option). */
 void crm_db_allow_forgotten(struct crm_db *db, int allow);
 
+/* crm_db_see_erased: let crm_customer_resolve find erased customers (for
+ * showing them; nothing may be recorded for them). */
+void crm_db_see_erased(struct crm_db *db, int see);
+
 /* crm_db_checkpoint: copy the WAL into the database and truncate it, so
  * no old page versions remain in the WAL file. Returns 0 or -1 (busy
  * readers: CRM_ETEMPFAIL). */
@@ -61,7 +65,8 @@ int crm_db_checkpoint(struct crm_db *db);
  * "consent_history", "prediction", "audit" and "import_changes": every row
  * of those tables about customer id, as JSON, times as ISO 8601 text.
  * Together with the card and the events this is everything held about the
- * person. Returns 0 or -1.
+ * person. Also "erased_at" (null unless erased) and "report_segments" (the
+ * RFM segment the person was in at each report). Returns 0 or -1.
  */
 int crm_subject_access(struct crm_db *db, int64_t id, struct crm_buf *json);
 

@@ -182,3 +182,25 @@ tag.add"
 	run crm-show K1
 	[[ "$output" != *warning* ]]
 }
+
+@test "nothing can be recorded for an erased customer; crm-forget is all or nothing" {
+	anna_with_history
+	crm-forget -q K1
+	run crm-log '#1' note --subject x
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"customer #1 was erased on 2026-11-26"* ]]
+	run crm-log '#1' consent --channel post --granted yes
+	[ "$status" -eq 65 ]
+	run crm-forget K2 K404
+	[ "$status" -eq 67 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[ "$(sql 'SELECT email FROM customers WHERE id = 2')" = ben@example.de ]
+}
+
+@test "the export of an erased customer says when" {
+	anna_with_history
+	crm-forget -q K1
+	crm-show --format json '#1' >out.json
+	[ "$(sqlite3 :memory: "SELECT json_extract(readfile('out.json'), '\$[0].erased_at')")" = 2026-11-26T12:00:00 ]
+	[ "$(sqlite3 :memory: "SELECT json_extract(readfile('out.json'), '\$[0].email')")" = "" ]
+}
