@@ -7,7 +7,8 @@
 load helper
 
 MAN="$CRM_ROOT/man"
-CMDS="crm-add crm-log crm-show crm-forget"
+# every command there is: a new one is checked without editing this file
+CMDS=$(cd "$CRM_ROOT/cmd" && ls crm-*.c | sed 's/\.c$//' | tr '\n' ' ')
 
 # help_opts CMD: the long options CMD --help prints, one a line.
 help_opts() {
