@@ -16,6 +16,7 @@ static const struct {
 	{ "add",  "add customers or update them, from options or CSV" },
 	{ "log",  "record events: purchases, complaints, callbacks, mail ..." },
 	{ "show", "a customer's card and timeline" },
+	{ "segment", "who is in a group: RFM, filters, consent-aware lists" },
 };
 
 static void list(FILE *fp)

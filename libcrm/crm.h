@@ -11,5 +11,8 @@
 #include "out.h"
 #include "util.h"
 #include "mail.h"
+#include "rfm.h"
+#include "filter.h"
+#include "segment.h"
 
 #endif

@@ -13,7 +13,7 @@
 #include "value.h"
 
 /* A field of the language: its name, type and SQL over "c" (customers),
- * "p" (predictions) or crm_stat(c.id, stat). */
+ * a subquery of predictions, or crm_stat(c.id, stat). */
 struct field {
 	const char *name;
 	enum crm_ftype type;
@@ -25,7 +25,8 @@ struct field {
 #define COL(n, t, s) { n, t, s, -1, 0 }
 #define STAT(n, t, k) { n, t, NULL, k, CRM_NEED_STATS }
 #define RFM(n, t, k) { n, t, NULL, k, CRM_NEED_STATS | CRM_NEED_RFM }
-#define PRED(n, t, s) { n, t, s, -1, CRM_NEED_PRED }
+#define PRED(n, t, col) { n, t, "(SELECT p." col " FROM predictions p" \
+	" WHERE p.customer_id = c.id)", -1, CRM_NEED_PRED }
 static const struct field fields[] = {
 	COL("id", CRM_FT_INT, "c.id"),
 	COL("ref", CRM_FT_TEXT, "c.ref"),
@@ -70,14 +71,14 @@ static const struct field fields[] = {
 	RFM("m", CRM_FT_INT, CRM_STAT_M),
 	RFM("rfm", CRM_FT_TEXT, CRM_STAT_SCORE),
 	RFM("segment", CRM_FT_TEXT, CRM_STAT_SEGMENT),
-	PRED("p_alive", CRM_FT_REAL, "p.p_alive"),
-	PRED("expected_purchases", CRM_FT_REAL, "p.expected_purchases"),
-	PRED("clv", CRM_FT_MONEY, "p.clv_cents"),
-	PRED("next_purchase", CRM_FT_DATE, "p.next_purchase"),
-	PRED("favourite_category", CRM_FT_TEXT, "p.favourite_category"),
-	PRED("price_band", CRM_FT_TEXT, "p.price_band"),
-	PRED("channel", CRM_FT_TEXT, "p.preferred_channel"),
-	PRED("churn_risk", CRM_FT_TEXT, "p.churn_risk"),
+	PRED("p_alive", CRM_FT_REAL, "p_alive"),
+	PRED("expected_purchases", CRM_FT_REAL, "expected_purchases"),
+	PRED("clv", CRM_FT_MONEY, "clv_cents"),
+	PRED("next_purchase", CRM_FT_DATE, "next_purchase"),
+	PRED("favourite_category", CRM_FT_TEXT, "favourite_category"),
+	PRED("price_band", CRM_FT_TEXT, "price_band"),
+	PRED("channel", CRM_FT_TEXT, "preferred_channel"),
+	PRED("churn_risk", CRM_FT_TEXT, "churn_risk"),
 };
 #undef COL
 #undef STAT

@@ -19,7 +19,7 @@ enum crm_ftype {
 
 /* What the compiled SQL needs besides the customers table "c". */
 #define CRM_NEED_STATS 0x1  /* the function crm_stat(c.id, k) (crm_stats) */
-#define CRM_NEED_PRED  0x2  /* predictions joined as "p" */
+#define CRM_NEED_PRED  0x2  /* the predictions table */
 #define CRM_NEED_RFM   0x4  /* RFM scores among the stats */
 
 /* A parameter of the compiled SQL, bound in order (?1, ?2, ...). */
