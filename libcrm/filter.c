@@ -476,7 +476,7 @@ static int compare(struct parser *P, const struct ref *r, enum op op,
 			return fail(P, vat, "invalid date \"%s\" for %s: %s (use "
 			    "2026-11-20, 20.11.2026, today or -90d)", v, fname,
 			    why);
-		end = crm_cutoff(t);
+		end = crm_day_end(t);
 		if (end != t && (op == OP_EQ || op == OP_NE)) {
 			/* a day: the whole day */
 			add(q, ne ? "NOT (" : "(");

@@ -105,17 +105,24 @@ static int64_t localday(int64_t t)
 	return s >= 0 ? s / 86400 : (s - 86399) / 86400;
 }
 
-int64_t crm_cutoff(int64_t as_of)
+int64_t crm_day_end(int64_t t)
 {
-	time_t t = (time_t)as_of;
+	time_t tt = (time_t)t;
 	struct tm tm;
 
-	if (localtime_r(&t, &tm) == NULL || tm.tm_hour || tm.tm_min ||
+	if (localtime_r(&tt, &tm) == NULL || tm.tm_hour || tm.tm_min ||
 	    tm.tm_sec)
-		return as_of;
+		return t;
 	tm.tm_mday++;
 	tm.tm_isdst = -1;
 	return (int64_t)mktime(&tm);
+}
+
+int64_t crm_cutoff(int64_t as_of)
+{
+	int64_t end = crm_day_end(as_of);
+
+	return end != as_of ? end : as_of + 1;
 }
 
 const struct crm_cstat *crm_stats_find(const struct crm_stats *st,

@@ -71,8 +71,8 @@ struct crm_stats {
 /*
  * crm_stats_compute: read the customers and the whole event history once and
  * compute every customer's aggregates as of the time as_of (events at or
- * after cutoff ignored; cutoff is as_of, or the next midnight when as_of is
- * a local midnight, so that a date includes its day), and the RFM scores:
+ * after crm_cutoff(as_of) ignored, so that a date includes its day and a
+ * time includes that second), and the RFM scores:
  * recency, frequency and monetary value (spend net of returns) of the
  * customers with purchases ranked into five groups of equal size (the first
  * groups one larger when the count does not divide by five, as SQL's
@@ -90,8 +90,12 @@ void crm_stats_free(struct crm_stats *st);
 const struct crm_cstat *crm_stats_find(const struct crm_stats *st,
     int64_t id);
 
+/* crm_day_end: the next local midnight when t is a local midnight (a date
+ * written without a time stands for its whole day), else t. */
+int64_t crm_day_end(int64_t t);
+
 /* crm_cutoff: the exclusive end of as_of: the next local midnight when
- * as_of is a local midnight, else as_of itself. */
+ * as_of is a local midnight, else as_of + 1 (that second included). */
 int64_t crm_cutoff(int64_t as_of);
 
 /* crm_rfm_segments: the segment names of a scheme, NULL-terminated, in

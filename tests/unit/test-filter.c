@@ -426,7 +426,8 @@ static void test_cutoff(void)
 {
 	is_int(crm_cutoff(INT64_C(1795132800)), INT64_C(1795219200),
 	    "a midnight includes its day");
-	is_int(crm_cutoff(NOW), NOW, "a time is its own cutoff");
+	is_int(crm_cutoff(NOW), NOW + 1, "a time includes its second");
+	is_int(crm_day_end(NOW), NOW, "a time is no day");
 }
 
 int main(void)
