@@ -402,7 +402,7 @@ static int rank(struct crm_db *db, struct crm_stats *st)
 }
 
 int crm_stats_compute(struct crm_db *db, int64_t as_of,
-    enum crm_rfm_scheme scheme, struct crm_stats **out)
+    enum crm_rfm_scheme scheme, int rfm, struct crm_stats **out)
 {
 	struct crm_stats *st;
 
@@ -412,7 +412,7 @@ int crm_stats_compute(struct crm_db *db, int64_t as_of,
 	st->cutoff = crm_cutoff(as_of);
 	st->scheme = scheme;
 	if (load_customers(db, st) == -1 || scan(db, st) == -1 ||
-	    rank(db, st) == -1) {
+	    (rfm && rank(db, st) == -1)) {
 		crm_stats_free(st);
 		return -1;
 	}

@@ -77,11 +77,12 @@ struct crm_stats {
  * customers with purchases ranked into five groups of equal size (the first
  * groups one larger when the count does not divide by five, as SQL's
  * NTILE(5)); ties are split by the other two measures, then by id, the
- * older customer (lower id) ranking higher. Erased customers are left out.
+ * older customer (lower id) ranking higher; only when rfm is 1 (else the
+ * scores stay 0). Erased customers are left out.
  * Returns 0 with *out set (caller frees with crm_stats_free), or -1.
  */
 int crm_stats_compute(struct crm_db *db, int64_t as_of,
-    enum crm_rfm_scheme scheme, struct crm_stats **out);
+    enum crm_rfm_scheme scheme, int rfm, struct crm_stats **out);
 
 /* crm_stats_free: NULL is a no-op. */
 void crm_stats_free(struct crm_stats *st);

@@ -463,7 +463,8 @@ int crm_segment_run(struct crm_db *db, const struct crm_segq *q,
 	if (q->ids && load_input(db, q->ids, q->nids) == -1)
 		goto done;
 	if (R.q.needs & CRM_NEED_STATS) {
-		if (crm_stats_compute(db, q->as_of, q->scheme, &stats) == -1 ||
+		if (crm_stats_compute(db, q->as_of, q->scheme,
+		    (R.q.needs & CRM_NEED_RFM) != 0, &stats) == -1 ||
 		    attach(db, stats) == -1)
 			goto done;
 	}
