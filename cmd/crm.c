@@ -17,6 +17,7 @@ static const struct {
 	{ "log",  "record events: purchases, complaints, callbacks, mail ..." },
 	{ "show", "a customer's card and timeline" },
 	{ "forget", "erase a person, keeping the statistics" },
+	{ "segment", "who is in a group: RFM, filters, consent-aware lists" },
 };
 
 static void list(FILE *fp)

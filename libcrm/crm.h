@@ -13,5 +13,8 @@
 #include "mail.h"
 #include "privacy.h"
 #include "sha256.h"
+#include "rfm.h"
+#include "filter.h"
+#include "segment.h"
 
 #endif

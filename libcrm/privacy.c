@@ -7,7 +7,9 @@
 
 #include "internal.h"
 #include "customer.h"
+#include "out.h"
 #include "privacy.h"
+#include "segment.h"
 #include "sha256.h"
 #include "util.h"
 #include "value.h"
@@ -363,8 +365,75 @@ static int dump(struct crm_db *db, struct crm_buf *b, const char *name,
 	return rc;
 }
 
+/* segments_of: append ,"segments":[names of the saved segments that
+ * customer id is in now]. The names are read first: running a segment
+ * registers SQL functions, which SQLite refuses while a query is open. */
+static int segments_of(struct crm_db *db, int64_t id, struct crm_buf *b)
+{
+	struct crm_segq q = {0};
+	struct crm_buf names = {0};
+	struct crm_out *out;
+	sqlite3_stmt *st;
+	char *s = NULL, *name;
+	size_t len = 0, i;
+	FILE *fp;
+	int rc, n = 0;
+
+	if ((st = crm__prepare(db, "SELECT name FROM segments"
+	    " ORDER BY name")) == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		crm_buf_add(&names, sqlite3_column_text(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0) + 1);
+	if (rc != SQLITE_DONE)
+		crm__sqlerr(db, "cannot read segments");
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE || names.oom) {
+		crm_buf_free(&names);
+		return names.oom ? crm__error(db, CRM_EFAIL, "out of memory") : -1;
+	}
+	crm_buf_adds(b, ",\"segments\":[");
+	q.ids = &id;
+	q.nids = 1;
+	q.columns = "id";
+	q.as_of = crm_now();
+	for (i = 0; i < names.len; i += strlen(name) + 1) {
+		name = names.s + i;
+		q.name = name;
+		if ((fp = open_memstream(&s, &len)) == NULL)
+			goto oom;
+		if ((out = crm_out_new(fp, CRM_FMT_CSV, CRM_OUT_NOHEADER)) == NULL) {
+			fclose(fp);
+			free(s);
+			goto oom;
+		}
+		rc = crm_segment_run(db, &q, out);
+		crm_out_end(out);
+		crm_out_free(out);
+		fclose(fp);
+		if (rc == 0 && len > 0) {
+			if (n++)
+				crm_buf_addc(b, ',');
+			crm_buf_addjson(b, name);
+		}
+		free(s);
+		s = NULL;
+		if (rc == -1) {
+			crm_buf_free(&names);
+			return -1;
+		}
+	}
+	crm_buf_free(&names);
+	return crm_buf_addc(b, ']');
+oom:
+	crm_buf_free(&names);
+	return crm__error(db, CRM_EFAIL, "out of memory");
+}
+
 int crm_subject_access(struct crm_db *db, int64_t id, struct crm_buf *json)
 {
+	if (segments_of(db, id, json) == -1)
+		return -1;
 	if (dump(db, json, "erased_at", "SELECT erased_at FROM customers"
 	    " WHERE id = ?1", id, 2) == -1 ||
 	    dump(db, json, "report_segments", "SELECT r.ran_at, s.segment"

@@ -65,8 +65,9 @@ int crm_db_checkpoint(struct crm_db *db);
  * "consent_history", "prediction", "audit" and "import_changes": every row
  * of those tables about customer id, as JSON, times as ISO 8601 text.
  * Together with the card and the events this is everything held about the
- * person. Also "erased_at" (null unless erased) and "report_segments" (the
- * RFM segment the person was in at each report). Returns 0 or -1.
+ * person. Also "segments" (the saved segments the person is in now),
+ * "erased_at" (null unless erased) and "report_segments" (the RFM segment
+ * the person was in at each report). Returns 0 or -1.
  */
 int crm_subject_access(struct crm_db *db, int64_t id, struct crm_buf *json);
 

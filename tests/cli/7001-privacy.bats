@@ -144,6 +144,9 @@ newsletter|0|Anruf 26.11."
 	anna_with_history
 	crm-log -q K1 consent --channel post --granted yes --source Formular >/dev/null
 	sql "INSERT INTO predictions (customer_id, computed_at, p_alive, clv_cents) VALUES (1, 1795694400, 0.8, 12345)"
+	crm-segment save berlin --where 'city = Berlin' >/dev/null
+	crm-segment save jeans --where 'spend > 50' >/dev/null
+	crm-segment save koeln --where 'city = Köln' >/dev/null
 	crm-show --format json K1 >out.json
 	q() { sqlite3 :memory: "SELECT $1 FROM (SELECT readfile('out.json') AS j)"; }
 	[ "$(q "json_extract(j, '\$[0].email')")" = anna@example.de ]
@@ -155,6 +158,7 @@ newsletter|0|Anruf 26.11."
 	[ "$(q "json_array_length(j, '\$[0].audit')")" = "$(sql 'SELECT count(*) FROM audit WHERE customer_id = 1')" ]
 	[ "$(q "json_extract(j, '\$[0].tags')")" = vip ]
 	[ "$(q "json_type(j, '\$[0].import_changes')")" = array ]
+	[ "$(q "json_extract(j, '\$[0].segments')")" = '["berlin","jeans"]' ]
 }
 
 @test "every command that changes data leaves an audit entry" {

@@ -1,0 +1,117 @@
+/* rfm.h: per-customer aggregates of the event history (orders, spend,
+ * complaints ...) and RFM scores and segments, computed in one pass. */
+#ifndef CRM_RFM_H
+#define CRM_RFM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct crm_db;
+
+/* The segment tables: the R x F grid (10 segments) and the classic
+ * R/F/M table (11 segments, first match). */
+enum crm_rfm_scheme { CRM_RFM_GRID, CRM_RFM_CLASSIC };
+
+/* The aggregates crm_stats computes, by number (the k of crm_stats_get and
+ * of the SQL function crm_stat(id, k)). */
+enum crm_stat_id {
+	CRM_STAT_ORDERS,            /* purchases */
+	CRM_STAT_SPEND,             /* cents: purchases minus returns */
+	CRM_STAT_AOV,               /* cents: spend / orders, NULL if none */
+	CRM_STAT_FIRST_PURCHASE,    /* time, NULL if none */
+	CRM_STAT_LAST_PURCHASE,
+	CRM_STAT_RETURNS,
+	CRM_STAT_RETURN_RATE,       /* returns / orders (real), 0 if none */
+	CRM_STAT_COMPLAINTS,
+	CRM_STAT_COMPLAINTS_OPEN,   /* open at the as-of time */
+	CRM_STAT_SERVICE_OPEN,
+	CRM_STAT_CALLBACKS_OPEN,
+	CRM_STAT_REVIEWS,
+	CRM_STAT_AVG_RATING,        /* real, NULL without reviews */
+	CRM_STAT_CART_ABANDONED,
+	CRM_STAT_CAMPAIGNS_SENT,
+	CRM_STAT_CAMPAIGNS_ANSWERED,
+	CRM_STAT_LAST_CONTACT,      /* time, NULL if none */
+	CRM_STAT_RECENCY,           /* days since the last purchase */
+	CRM_STAT_R,                 /* scores 1-5; NULL without purchases */
+	CRM_STAT_F,
+	CRM_STAT_M,
+	CRM_STAT_SCORE,             /* text "545" */
+	CRM_STAT_SEGMENT,           /* text "Champions" */
+	CRM_STAT_SEGMENT_NO,        /* the segment's place in its table, 1.. */
+	CRM_STAT_MAX
+};
+
+/* One customer's aggregates. Times are Unix seconds, CRM_NONE when absent. */
+struct crm_cstat {
+	int64_t id;
+	int64_t first_purchase, last_purchase, last_contact;
+	int64_t spend;
+	int32_t orders, returns, complaints, complaints_open, service_open,
+	    callbacks_open, reviews, rating_sum, cart_abandoned,
+	    campaigns_sent, campaigns_answered;
+	int32_t recency;
+	uint8_t r, f, m;            /* 0: no purchases */
+	uint8_t segment;            /* index into crm_rfm_segments(scheme) */
+};
+
+/* The result of crm_stats_compute: every customer that is not erased, in
+ * id order. */
+struct crm_stats {
+	struct crm_cstat *c;
+	size_t n;
+	int64_t as_of;              /* events at or after cutoff are ignored */
+	int64_t cutoff;
+	enum crm_rfm_scheme scheme;
+	int32_t *slot;              /* id -> index + 1, when ids are dense */
+	int64_t maxid;
+	size_t buyers;              /* customers with purchases */
+};
+
+/*
+ * crm_stats_compute: read the customers and the whole event history once and
+ * compute every customer's aggregates as of the time as_of (events at or
+ * after crm_cutoff(as_of) ignored, so that a date includes its day and a
+ * time includes that second), and the RFM scores:
+ * recency, frequency and monetary value (spend net of returns) of the
+ * customers with purchases ranked into five groups of equal size (the first
+ * groups one larger when the count does not divide by five, as SQL's
+ * NTILE(5)); ties are split by the other two measures, then by id, the
+ * older customer (lower id) ranking higher; only when rfm is 1 (else the
+ * scores stay 0). Erased customers are left out.
+ * Returns 0 with *out set (caller frees with crm_stats_free), or -1.
+ */
+int crm_stats_compute(struct crm_db *db, int64_t as_of,
+    enum crm_rfm_scheme scheme, int rfm, struct crm_stats **out);
+
+/* crm_stats_free: NULL is a no-op. */
+void crm_stats_free(struct crm_stats *st);
+
+/* crm_stats_find: the aggregates of customer id, or NULL. Borrowed. */
+const struct crm_cstat *crm_stats_find(const struct crm_stats *st,
+    int64_t id);
+
+/* crm_day_end: the next local midnight when t is a local midnight (a date
+ * written without a time stands for its whole day), else t. */
+int64_t crm_day_end(int64_t t);
+
+/* crm_cutoff: the exclusive end of as_of: the next local midnight when
+ * as_of is a local midnight, else as_of + 1 (that second included). */
+int64_t crm_cutoff(int64_t as_of);
+
+/* crm_rfm_segments: the segment names of a scheme, NULL-terminated, in
+ * table order. Static. */
+const char *const *crm_rfm_segments(enum crm_rfm_scheme scheme);
+
+/* crm_rfm_segment: the index (into crm_rfm_segments) of the segment of
+ * scores r, f, m (1-5 each) in scheme. */
+int crm_rfm_segment(enum crm_rfm_scheme scheme, int r, int f, int m);
+
+/* crm_ntile: the group (1..k) of position i (0-based) among n ordered
+ * items divided into k groups as SQL's NTILE(k) does. */
+int crm_ntile(size_t i, size_t n, int k);
+
+/* crm_rfm_scheme_parse: "grid" / "classic"; -1 if unknown. */
+int crm_rfm_scheme_parse(const char *s, enum crm_rfm_scheme *out);
+
+#endif
