@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common.h"
 #include "predict.h"
@@ -25,6 +26,21 @@ static int64_t as_of, cal_end;
 static int period = 7, nostore;
 static double horizon_days = 364, discount = 0.1;
 static int within = 14;
+
+/* lap: with $CRM_PREDICT_TIMING set, report on standard error how long
+ * the step that ends now took (for scripts/bench predict). */
+static void lap(const char *what)
+{
+	static struct timespec t0;
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	if (what && getenv("CRM_PREDICT_TIMING"))
+		fprintf(stderr, "crm-predict: timing: %s %.3f s\n", what,
+		    (double)(t.tv_sec - t0.tv_sec) +
+		    (double)(t.tv_nsec - t0.tv_nsec) / 1e9);
+	t0 = t;
+}
 
 static void usage(int status)
 {
@@ -80,8 +96,10 @@ static struct crm_history *load(struct crm_db *db, int64_t end,
 	struct crm_history_opts ho = { end, holdout_end, period };
 	struct crm_history *h;
 
+	lap(NULL);
 	if (crm_history_load(db, &ho, &h) == -1)
 		cmd_die(db);
+	lap("read history");
 	return h;
 }
 
@@ -89,6 +107,7 @@ static void fit(struct crm_db *db, struct crm_history *h, struct crm_model *m)
 {
 	if (crm_model_fit(db, h, m) == -1)
 		cmd_die(db);
+	lap("fit");
 	if (m->warning[0] && !opts.quiet)
 		warnx("%s", m->warning);
 }
@@ -149,11 +168,6 @@ static void do_check(struct crm_db *db)
 	size_t i;
 	int g;
 
-	if (!cal_end)
-		errx(CRM_EUSAGE, "check needs --calibration-end date");
-	if (as_of <= cal_end)
-		errx(CRM_EUSAGE, "--as-of must be after --calibration-end: the "
-		    "holdout period lies between them");
 	h = load(db, cal_end, as_of);
 	fit(db, h, &m);
 	so.horizon = floor((double)(as_of - cal_end) / 86400 + 0.5) / period;
@@ -345,6 +359,7 @@ static void do_score(struct crm_db *db, const char *file)
 	so.discount = discount;
 	if (crm_predict_prepare(db, h, &m, &so) == -1)
 		cmd_die(db);
+	lap("prepare scoring");
 	if (file)
 		idx = named(db, h, file, &n);
 	else
@@ -365,6 +380,7 @@ static void do_score(struct crm_db *db, const char *file)
 	if (!nostore && crm_predict_store_end(db) == -1)
 		cmd_die(db);
 	cmd_out_done(o);
+	lap("score, store and write");
 	free(idx);
 	crm_history_free(h);
 }
@@ -440,6 +456,13 @@ int main(int argc, char **argv)
 	if (argc > (verb ? 0 : 1))
 		usage(CRM_EUSAGE);
 
+	if (verb && strcmp(verb, "check") == 0) {
+		if (!cal_end)
+			errx(CRM_EUSAGE, "check needs --calibration-end date");
+		if (as_of <= cal_end)
+			errx(CRM_EUSAGE, "--as-of must be after "
+			    "--calibration-end: the holdout lies between them");
+	}
 	db = cmd_open(&opts, CRM_DB_NOCREATE);
 	if (verb == NULL)
 		do_score(db, argc ? argv[0] : NULL);

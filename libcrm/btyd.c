@@ -274,7 +274,7 @@ static enum crm_fit_status minimise(llfn fn, const void *d, double W, int k,
 {
 	const double lo = log(CRM_BTYD_PMIN), hi = log(CRM_BTYD_PMAX);
 	double H[16], g[4], gn[4], s[4], y[4], dir[4], tn[4], f, fn_, gmax;
-	int it, i, j, evals = 0, fresh = 1;
+	int it, i, j, evals = 0, fresh = 1, stall = 0;
 	enum crm_fit_status st = CRM_FIT_MAXITER;
 
 	memset(H, 0, sizeof(H));
@@ -287,7 +287,7 @@ static enum crm_fit_status minimise(llfn fn, const void *d, double W, int k,
 		it = 0;
 		goto out;
 	}
-	for (it = 0; it < 1000; it++) {
+	for (it = 0; it < 300; it++) {
 		double gd = 0, step = 1, dmax = 0, sy = 0;
 		int ok = 0;
 
@@ -315,7 +315,7 @@ static enum crm_fit_status minimise(llfn fn, const void *d, double W, int k,
 		}
 		if (dmax > 2)
 			step = 2 / dmax;
-		for (j = 0; j < 60; j++, step *= 0.5) {
+		for (j = 0; j < 40; j++, step *= 0.5) {
 			double dec = 0;
 
 			for (i = 0; i < k; i++) {
@@ -370,7 +370,14 @@ static enum crm_fit_status minimise(llfn fn, const void *d, double W, int k,
 			st = CRM_FIT_OK;
 			break;
 		}
+		/* A likelihood that keeps rising by next to nothing: a ridge
+		 * along which a parameter runs off to a bound. */
+		stall = f - fn_ < 1e-11 * fabs(f) ? stall + 1 : 0;
 		f = fn_;
+		if (stall >= 10) {
+			st = CRM_FIT_BOUND;
+			break;
+		}
 	}
 	if (st == CRM_FIT_OK)
 		for (i = 0; i < k; i++)
