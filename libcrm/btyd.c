@@ -245,7 +245,7 @@ static double gg_obj(const double *par, const void *d, double *grad)
 static double eval(llfn fn, const void *d, double W, int k,
     const double *theta, double *gth)
 {
-	double par[4], g[4], ll;
+	double par[4] = { 0, 0, 0, 0 }, g[4] = { 0, 0, 0, 0 }, ll;
 	int i;
 
 	for (i = 0; i < k; i++)

@@ -442,7 +442,8 @@ static int group(struct crm_db *db, struct crm_history *h, uint32_t *ci)
 		}
 	}
 	/* campaign events by customer */
-	qsort(h->cev, h->ncev, sizeof(*h->cev), cmp_cev);
+	if (h->ncev)
+		qsort(h->cev, h->ncev, sizeof(*h->cev), cmp_cev);
 	if ((h->off_cev = calloc(h->n + 1, sizeof(*h->off_cev))) == NULL)
 		return oom(db);
 	for (i = 0; i < h->ncev; i++)
