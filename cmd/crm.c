@@ -18,6 +18,7 @@ static const struct {
 	{ "show", "a customer's card and timeline" },
 	{ "forget", "erase a person, keeping the statistics" },
 	{ "segment", "who is in a group: RFM, filters, consent-aware lists" },
+	{ "predict", "who buys again, when, what, and what they are worth" },
 };
 
 static void list(FILE *fp)

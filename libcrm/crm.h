@@ -16,5 +16,6 @@
 #include "rfm.h"
 #include "filter.h"
 #include "segment.h"
+#include "predict.h"
 
 #endif

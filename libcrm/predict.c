@@ -1,0 +1,1342 @@
+/* predict.c: reading the purchase history into compact arrays, fitting and
+ * storing the models, and scoring customers. See predict.h. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+#include "event.h"
+#include "predict.h"
+#include "util.h"
+#include "value.h"
+
+/* One purchase: its day, amount (cents, saturated to int32), category
+ * (index into cats, 0 = none) and quantity (saturated). 12 bytes. */
+struct pev {
+	int32_t day;
+	int32_t cents;
+	uint16_t cat;
+	uint16_t qty;
+};
+
+/* One campaign event of a customer. */
+struct cev {
+	uint32_t ci;
+	uint16_t chan;
+	uint16_t resp;
+};
+
+/* Interned strings: categories and channels. Index 0 is "" (none). */
+struct intern {
+	char **s;
+	size_t n, cap, max;
+	uint32_t *slot;         /* open addressing, index + 1, 0 empty */
+	size_t nslot;
+};
+
+/* The model values of one distinct (x, recency, T). */
+struct tri {
+	double x, tx, T;
+	double w;               /* customers */
+	double pa, e, disc;     /* P(alive), E[purchases in horizon], CLV factor */
+};
+
+struct crm_history {
+	struct crm_history_opts o;
+	long off;               /* seconds east of UTC */
+	int32_t endday, holdday;
+	size_t n;               /* customers */
+	int64_t *id;
+	char **ref;
+	uint32_t *off_ev;       /* n + 1: events of customer i */
+	struct pev *ev;
+	size_t nev;
+	int32_t *first, *last;  /* calibration; first INT32_MAX when none */
+	int32_t *x, *hold;
+	double *fspend, *rspend;        /* cents of the first day, of the rest */
+	uint32_t *tri_of;       /* customer -> triple */
+	struct tri *tri;
+	size_t ntri;
+	struct cev *cev;
+	size_t ncev;
+	uint32_t *off_cev;
+	struct intern cats, chans;
+	/* prepared for scoring */
+	const struct crm_model *m;
+	double horizon;
+	double *catshare;       /* population share of purchases per category */
+	float *cut1, *cut2;     /* price thirds per category */
+	double *chrate;         /* population response rate per channel */
+	int prepared;
+};
+
+/* ---- interning --------------------------------------------------------- */
+
+static uint32_t hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/* intern_get: the index of s, added if new; 0 for NULL/"" or when the
+ * table is full (then the value is lumped with "none"); -1 out of memory. */
+static long intern_get(struct intern *t, const char *s)
+{
+	uint32_t h;
+	size_t i;
+
+	if (s == NULL || *s == '\0')
+		return 0;
+	if (t->nslot == 0 || (t->n + 1) * 2 > t->nslot) {
+		size_t ns = t->nslot ? t->nslot * 2 : 64, k;
+		uint32_t *sl = calloc(ns, sizeof(*sl));
+
+		if (sl == NULL)
+			return -1;
+		for (k = 1; k < t->n; k++) {
+			i = hash(t->s[k]) & (ns - 1);
+			while (sl[i])
+				i = (i + 1) & (ns - 1);
+			sl[i] = (uint32_t)k + 1;
+		}
+		free(t->slot);
+		t->slot = sl;
+		t->nslot = ns;
+	}
+	h = hash(s);
+	for (i = h & (t->nslot - 1); t->slot[i]; i = (i + 1) & (t->nslot - 1))
+		if (strcmp(t->s[t->slot[i] - 1], s) == 0)
+			return t->slot[i] - 1;
+	if (t->n >= t->max)
+		return 0;
+	if (t->n == t->cap) {
+		size_t nc = t->cap ? t->cap * 2 : 16;
+		char **ns = realloc(t->s, nc * sizeof(*ns));
+
+		if (ns == NULL)
+			return -1;
+		t->s = ns;
+		t->cap = nc;
+	}
+	if ((t->s[t->n] = strdup(s)) == NULL)
+		return -1;
+	t->slot[i] = (uint32_t)t->n + 1;
+	return (long)t->n++;
+}
+
+static int intern_init(struct intern *t, size_t max)
+{
+	memset(t, 0, sizeof(*t));
+	t->max = max;
+	if ((t->s = malloc(16 * sizeof(*t->s))) == NULL ||
+	    (t->s[0] = strdup("")) == NULL)
+		return -1;
+	t->cap = 16;
+	t->n = 1;
+	return 0;
+}
+
+static void intern_free(struct intern *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		free(t->s[i]);
+	free(t->s);
+	free(t->slot);
+}
+
+/* ---- loading ----------------------------------------------------------- */
+
+void crm_history_free(struct crm_history *h)
+{
+	size_t i;
+
+	if (h == NULL)
+		return;
+	if (h->ref)
+		for (i = 0; i < h->n; i++)
+			free(h->ref[i]);
+	free(h->ref);
+	free(h->id);
+	free(h->off_ev);
+	free(h->ev);
+	free(h->first);
+	free(h->last);
+	free(h->x);
+	free(h->hold);
+	free(h->fspend);
+	free(h->rspend);
+	free(h->tri_of);
+	free(h->tri);
+	free(h->cev);
+	free(h->off_cev);
+	free(h->catshare);
+	free(h->cut1);
+	free(h->cut2);
+	free(h->chrate);
+	intern_free(&h->cats);
+	intern_free(&h->chans);
+	free(h);
+}
+
+size_t crm_history_customers(const struct crm_history *h)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < h->n; i++)
+		k += h->first[i] != INT32_MAX;
+	return k;
+}
+
+size_t crm_predict_count(const struct crm_history *h)
+{
+	return h->n;
+}
+
+/* dayof: the local day number of Unix time t. */
+static int32_t dayof(const struct crm_history *h, int64_t t)
+{
+	int64_t s = t + h->off;
+
+	return (int32_t)((s >= 0 ? s : s - 86399) / 86400);
+}
+
+/* midnight: Unix time of the local midnight starting day d. */
+static int64_t midnight(const struct crm_history *h, int32_t d)
+{
+	return (int64_t)d * 86400 - h->off;
+}
+
+static int oom(struct crm_db *db)
+{
+	return crm__error(db, CRM_EFAIL, "out of memory");
+}
+
+/* grow: make room for one more element in *p (size *cap of sz bytes). */
+static int grow(void *pp, size_t *cap, size_t n, size_t sz)
+{
+	void **p = pp, *np;
+	size_t nc;
+
+	if (n < *cap)
+		return 0;
+	nc = *cap ? *cap + *cap / 2 : 1024;
+	if ((np = realloc(*p, nc * sz)) == NULL)
+		return -1;
+	*p = np;
+	*cap = nc;
+	return 0;
+}
+
+static int cmp_pev(const void *a, const void *b)
+{
+	const struct pev *x = a, *y = b;
+
+	return (x->day > y->day) - (x->day < y->day);
+}
+
+static int cmp_cev(const void *a, const void *b)
+{
+	const struct cev *x = a, *y = b;
+
+	return (x->ci > y->ci) - (x->ci < y->ci);
+}
+
+/* index_of: the customer index of id, or -1: a direct map when ids are
+ * dense enough, else binary search in h->id (ascending). */
+struct idmap {
+	int32_t *map;
+	int64_t max;
+};
+
+static long index_of(const struct crm_history *h, const struct idmap *im,
+    int64_t id)
+{
+	size_t lo = 0, hi = h->n;
+
+	if (im->map)
+		return id >= 0 && id <= im->max ? im->map[id] : -1;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (h->id[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < h->n && h->id[lo] == id ? (long)lo : -1;
+}
+
+static int load_customers(struct crm_db *db, struct crm_history *h)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int rc, bad = 0;
+
+	if ((st = crm__prepare(db, "SELECT id, ref FROM customers "
+	    "WHERE erased_at IS NULL ORDER BY id")) == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		size_t c2 = cap;
+
+		if (grow(&h->id, &cap, h->n, sizeof(*h->id)) == -1 ||
+		    grow(&h->ref, &c2, h->n, sizeof(*h->ref)) == -1) {
+			bad = 1;
+			break;
+		}
+		h->id[h->n] = sqlite3_column_int64(st, 0);
+		h->ref[h->n] = crm__col_text(st, 1, &bad);
+		if (bad)
+			break;
+		h->n++;
+	}
+	if (!bad && rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		crm__sqlerr(db, "cannot read customers");
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	return bad ? oom(db) : 0;
+}
+
+static int32_t sat32(int64_t v)
+{
+	return v > INT32_MAX ? INT32_MAX : v < -INT32_MAX ? -INT32_MAX :
+	    (int32_t)v;
+}
+
+/* load_events: the purchases and campaign events up to the last day. */
+static int load_events(struct crm_db *db, struct crm_history *h,
+    const struct idmap *im, uint32_t **cip)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0, ccap = 0, cicap = 0;
+	uint32_t *ci = NULL;
+	int rc;
+	int32_t lastday = h->holdday > h->endday ? h->holdday : h->endday;
+
+	/* "+at": a full scan in table order; the index on at would cost a
+	 * random lookup per row. */
+	if ((st = crm__prepare(db, "SELECT customer_id, at, kind, "
+	    "amount_cents, quantity, category, channel FROM events "
+	    "WHERE kind IN ('purchase', 'campaign_sent', "
+	    "'campaign_response') AND +at < ?")) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, midnight(h, lastday + 1));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		long i = index_of(h, im, sqlite3_column_int64(st, 0));
+		const char *kind = (const char *)sqlite3_column_text(st, 2);
+		int32_t day = dayof(h, sqlite3_column_int64(st, 1));
+		long k;
+
+		if (i < 0 || kind == NULL || day > lastday)
+			continue;
+		if (kind[0] == 'p') {
+			struct pev *e;
+			int64_t q;
+
+			if (grow(&h->ev, &cap, h->nev, sizeof(*h->ev)) == -1 ||
+			    grow(&ci, &cicap, h->nev, sizeof(*ci)) == -1)
+				goto nomem;
+			e = &h->ev[h->nev];
+			ci[h->nev++] = (uint32_t)i;
+			e->day = day;
+			e->cents = sqlite3_column_type(st, 3) == SQLITE_NULL ? 0 :
+			    sat32(sqlite3_column_int64(st, 3));
+			q = sqlite3_column_type(st, 4) == SQLITE_NULL ? 1 :
+			    sqlite3_column_int64(st, 4);
+			e->qty = (uint16_t)(q < 1 ? 1 : q > 65535 ? 65535 : q);
+			if ((k = intern_get(&h->cats, (const char *)
+			    sqlite3_column_text(st, 5))) < 0)
+				goto nomem;
+			e->cat = (uint16_t)k;
+		} else if (day <= h->endday) {
+			struct cev *c;
+
+			if ((k = intern_get(&h->chans, (const char *)
+			    sqlite3_column_text(st, 6))) < 0)
+				goto nomem;
+			if (k == 0)     /* no channel named: cannot count it */
+				continue;
+			if (grow(&h->cev, &ccap, h->ncev, sizeof(*h->cev)) == -1)
+				goto nomem;
+			c = &h->cev[h->ncev++];
+			c->ci = (uint32_t)i;
+			c->chan = (uint16_t)k;
+			c->resp = strcmp(kind, "campaign_response") == 0;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		crm__sqlerr(db, "cannot read events");
+		sqlite3_finalize(st);
+		free(ci);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	*cip = ci;
+	return 0;
+nomem:
+	sqlite3_finalize(st);
+	free(ci);
+	return oom(db);
+}
+
+/* group: sort the purchases by customer in place (a counting sort with
+ * cycles, no second copy), then each customer's by day. */
+static int group(struct crm_db *db, struct crm_history *h, uint32_t *ci)
+{
+	uint32_t *next;
+	size_t i, c;
+
+	if ((h->off_ev = calloc(h->n + 1, sizeof(*h->off_ev))) == NULL ||
+	    (next = malloc((h->n + 1) * sizeof(*next))) == NULL)
+		return oom(db);
+	for (i = 0; i < h->nev; i++)
+		h->off_ev[ci[i] + 1]++;
+	for (c = 0; c < h->n; c++)
+		h->off_ev[c + 1] += h->off_ev[c];
+	memcpy(next, h->off_ev, (h->n + 1) * sizeof(*next));
+	for (c = 0; c < h->n; c++) {
+		while (next[c] < h->off_ev[c + 1]) {
+			size_t p = next[c];
+			uint32_t b = ci[p];
+
+			if (b == c) {
+				next[c]++;
+				continue;
+			}
+			/* put element p where bucket b fills next */
+			{
+				size_t q = next[b]++;
+				struct pev te = h->ev[p];
+				uint32_t tc = ci[p];
+
+				h->ev[p] = h->ev[q];
+				ci[p] = ci[q];
+				h->ev[q] = te;
+				ci[q] = tc;
+			}
+		}
+	}
+	free(next);
+	for (c = 0; c < h->n; c++) {
+		struct pev *e = h->ev + h->off_ev[c];
+		size_t k = h->off_ev[c + 1] - h->off_ev[c], a, b;
+
+		if (k > 16) {
+			qsort(e, k, sizeof(*e), cmp_pev);
+			continue;
+		}
+		for (a = 1; a < k; a++) {       /* insertion sort */
+			struct pev t = e[a];
+
+			for (b = a; b > 0 && e[b - 1].day > t.day; b--)
+				e[b] = e[b - 1];
+			e[b] = t;
+		}
+	}
+	/* campaign events by customer */
+	if (h->ncev)
+		qsort(h->cev, h->ncev, sizeof(*h->cev), cmp_cev);
+	if ((h->off_cev = calloc(h->n + 1, sizeof(*h->off_cev))) == NULL)
+		return oom(db);
+	for (i = 0; i < h->ncev; i++)
+		h->off_cev[h->cev[i].ci + 1]++;
+	for (c = 0; c < h->n; c++)
+		h->off_cev[c + 1] += h->off_cev[c];
+	return 0;
+}
+
+/* summarise: x, recency, T, holdout days and spend of each customer. */
+static int summarise(struct crm_db *db, struct crm_history *h)
+{
+	size_t c, n = h->n;
+
+	if ((h->first = malloc(n * sizeof(int32_t))) == NULL ||
+	    (h->last = malloc(n * sizeof(int32_t))) == NULL ||
+	    (h->x = calloc(n, sizeof(int32_t))) == NULL ||
+	    (h->hold = calloc(n, sizeof(int32_t))) == NULL ||
+	    (h->fspend = calloc(n, sizeof(double))) == NULL ||
+	    (h->rspend = calloc(n, sizeof(double))) == NULL)
+		return oom(db);
+	for (c = 0; c < n; c++) {
+		const struct pev *e = h->ev + h->off_ev[c];
+		size_t k = h->off_ev[c + 1] - h->off_ev[c], j;
+		int32_t prev = INT32_MIN;
+
+		h->first[c] = h->last[c] = INT32_MAX;
+		if (k == 0 || e[0].day > h->endday)
+			continue;       /* no purchase in the calibration */
+		h->first[c] = e[0].day;
+		for (j = 0; j < k; j++) {
+			double v = e[j].cents > 0 ? e[j].cents : 0;
+
+			if (e[j].day > h->endday) {
+				h->hold[c] += e[j].day != prev;
+			} else if (e[j].day == h->first[c]) {
+				h->fspend[c] += v;
+			} else {
+				h->x[c] += e[j].day != prev;
+				h->last[c] = e[j].day;
+				h->rspend[c] += v;
+			}
+			prev = e[j].day;
+		}
+		if (h->x[c] == 0)
+			h->last[c] = h->first[c];
+	}
+	return 0;
+}
+
+struct keyidx {
+	uint64_t key;
+	uint32_t ci;
+};
+
+static int cmp_key(const void *a, const void *b)
+{
+	const struct keyidx *x = a, *y = b;
+
+	return (x->key > y->key) - (x->key < y->key);
+}
+
+/* triples: the distinct (x, recency, T) with their counts. */
+static int triples(struct crm_db *db, struct crm_history *h)
+{
+	struct keyidx *k;
+	size_t c, m = 0, i;
+	double P = h->o.period_days;
+
+	if ((h->tri_of = malloc(h->n * sizeof(*h->tri_of) + 1)) == NULL ||
+	    (k = malloc(h->n * sizeof(*k) + 1)) == NULL)
+		return oom(db);
+	for (c = 0; c < h->n; c++) {
+		h->tri_of[c] = UINT32_MAX;
+		if (h->first[c] == INT32_MAX)
+			continue;
+		k[m].key = (uint64_t)(uint32_t)h->x[c] << 42 |
+		    (uint64_t)(uint32_t)(h->last[c] - h->first[c]) << 21 |
+		    (uint64_t)(uint32_t)(h->endday - h->first[c]);
+		k[m++].ci = (uint32_t)c;
+	}
+	qsort(k, m, sizeof(*k), cmp_key);
+	if ((h->tri = calloc(m + 1, sizeof(*h->tri))) == NULL) {
+		free(k);
+		return oom(db);
+	}
+	for (i = 0; i < m; i++) {
+		size_t c2 = k[i].ci;
+
+		if (i == 0 || k[i].key != k[i - 1].key) {
+			struct tri *t = &h->tri[h->ntri++];
+
+			t->x = h->x[c2];
+			t->tx = (h->last[c2] - h->first[c2]) / P;
+			t->T = (h->endday - h->first[c2]) / P;
+		}
+		h->tri[h->ntri - 1].w++;
+		h->tri_of[c2] = (uint32_t)(h->ntri - 1);
+	}
+	free(k);
+	return 0;
+}
+
+int crm_history_load(struct crm_db *db, const struct crm_history_opts *o,
+    struct crm_history **out)
+{
+	struct crm_history *h;
+	struct idmap im = { NULL, 0 };
+	uint32_t *ci = NULL;
+	struct tm tm;
+	time_t t = (time_t)o->as_of;
+	size_t i;
+
+	*out = NULL;
+	if ((h = calloc(1, sizeof(*h))) == NULL)
+		return oom(db);
+	h->o = *o;
+	if (h->o.period_days != 1)
+		h->o.period_days = 7;
+	localtime_r(&t, &tm);
+	h->off = tm.tm_gmtoff;
+	h->endday = dayof(h, o->as_of);
+	h->holdday = o->holdout_end ? dayof(h, o->holdout_end) : h->endday;
+	if (intern_init(&h->cats, 65535) == -1 ||
+	    intern_init(&h->chans, 65535) == -1) {
+		crm_history_free(h);
+		return oom(db);
+	}
+	if (load_customers(db, h) == -1)
+		goto fail;
+	if (h->n >= UINT32_MAX - 1) {
+		crm__error(db, CRM_EDATA, "too many customers to predict");
+		goto fail;
+	}
+	if (h->n && h->id[h->n - 1] <= (int64_t)(4 * h->n + 1000000) &&
+	    h->id[0] >= 0) {
+		im.max = h->id[h->n - 1];
+		if ((im.map = malloc(((size_t)im.max + 1) * sizeof(int32_t))) ==
+		    NULL) {
+			oom(db);
+			goto fail;
+		}
+		memset(im.map, 0xff, ((size_t)im.max + 1) * sizeof(int32_t));
+		for (i = 0; i < h->n; i++)
+			im.map[h->id[i]] = (int32_t)i;
+	}
+	if (load_events(db, h, &im, &ci) == -1 || group(db, h, ci) == -1 ||
+	    summarise(db, h) == -1 || triples(db, h) == -1)
+		goto fail;
+	free(ci);
+	free(im.map);
+	*out = h;
+	return 0;
+fail:
+	free(ci);
+	free(im.map);
+	crm_history_free(h);
+	return -1;
+}
+
+/* ---- fitting ----------------------------------------------------------- */
+
+int crm_model_fit(struct crm_db *db, const struct crm_history *h,
+    struct crm_model *m)
+{
+	double *x = NULL, *tx = NULL, *T = NULL, *w = NULL, *gx = NULL,
+	    *gm = NULL;
+	double sx = 0, sm = 0, sxx = 0, smm = 0, sxm = 0, n;
+	size_t i, c, rep = 0, cust = 0, ns = 0;
+	enum crm_fit_status st;
+	int rc = -1;
+
+	memset(m, 0, sizeof(*m));
+	m->fitted_at = crm_now();
+	m->as_of = h->o.as_of;
+	m->period_days = h->o.period_days;
+	for (i = 0; i < h->ntri; i++) {
+		cust += (size_t)h->tri[i].w;
+		if (h->tri[i].x > 0)
+			rep += (size_t)h->tri[i].w;
+	}
+	m->customers = cust;
+	m->repeaters = rep;
+	if (cust == 0)
+		return crm__error(db, CRM_EDATA, "no purchases to fit a model "
+		    "on (crm-log CUSTOMER purchase --amount ...)");
+	if (rep < CRM_FIT_MIN_REPEATERS)
+		return crm__error(db, CRM_EDATA, "too few repeat buyers to fit "
+		    "a model: %zu of %zu customers bought on more than one day; "
+		    "at least %d are needed", rep, cust, CRM_FIT_MIN_REPEATERS);
+	if ((x = malloc(h->ntri * sizeof(double))) == NULL ||
+	    (tx = malloc(h->ntri * sizeof(double))) == NULL ||
+	    (T = malloc(h->ntri * sizeof(double))) == NULL ||
+	    (w = malloc(h->ntri * sizeof(double))) == NULL ||
+	    (gx = malloc((rep + 1) * sizeof(double))) == NULL ||
+	    (gm = malloc((rep + 1) * sizeof(double))) == NULL) {
+		oom(db);
+		goto out;
+	}
+	for (i = 0; i < h->ntri; i++) {
+		x[i] = h->tri[i].x;
+		tx[i] = h->tri[i].tx;
+		T[i] = h->tri[i].T;
+		w[i] = h->tri[i].w;
+	}
+	m->bg[0] = m->bg[1] = m->bg[2] = m->bg[3] = 0;
+	st = crm_bgnbd_fit(x, tx, T, w, h->ntri, m->bg, &m->bginfo);
+	if (st == CRM_FIT_MAXITER || st == CRM_FIT_NUMERIC) {
+		crm__error(db, CRM_EDATA, "the BG/NBD model did not converge "
+		    "on %zu customers (%d iterations, gradient %.2g): the data "
+		    "may not fit its assumptions", cust, m->bginfo.iterations,
+		    m->bginfo.gmax);
+		goto out;
+	}
+	if (st == CRM_FIT_BOUND)
+		snprintf(m->warning, sizeof(m->warning), "a BG/NBD parameter "
+		    "is at its bound (r %.3g, alpha %.3g, a %.3g, b %.3g): the "
+		    "data hardly determine it", m->bg[0], m->bg[1], m->bg[2],
+		    m->bg[3]);
+	/* Gamma-Gamma on the repeat buyers with a positive mean spend */
+	for (c = 0; c < h->n; c++)
+		if (h->first[c] != INT32_MAX && h->x[c] > 0 &&
+		    h->rspend[c] > 0) {
+			gx[ns] = h->x[c];
+			gm[ns] = h->rspend[c] / 100 / h->x[c];
+			sx += gx[ns];
+			sm += gm[ns];
+			sxx += gx[ns] * gx[ns];
+			smm += gm[ns] * gm[ns];
+			sxm += gx[ns] * gm[ns];
+			ns++;
+		}
+	m->spenders = ns;
+	n = (double)ns;
+	if (ns >= 3) {
+		double vx = sxx - sx * sx / n, vm = smm - sm * sm / n;
+
+		m->spend_corr = vx > 0 && vm > 0 ?
+		    (sxm - sx * sm / n) / sqrt(vx * vm) : 0;
+	}
+	if (ns < CRM_FIT_MIN_REPEATERS) {
+		snprintf(m->warning, sizeof(m->warning), "no spend model: %zu "
+		    "repeat buyers with amounts, at least %d are needed", ns,
+		    CRM_FIT_MIN_REPEATERS);
+	} else {
+		st = crm_gg_fit(gx, gm, NULL, ns, m->gg, &m->gginfo);
+		if (st == CRM_FIT_OK || st == CRM_FIT_BOUND)
+			m->has_gg = 1;
+		if (st != CRM_FIT_OK)
+			snprintf(m->warning, sizeof(m->warning), "the "
+			    "Gamma-Gamma spend model %s (p %.3g, q %.3g, "
+			    "gamma %.3g)", st == CRM_FIT_BOUND ?
+			    "has a parameter at its bound" : "did not converge",
+			    m->gg[0], m->gg[1], m->gg[2]);
+		else if (m->gg[1] <= 1) {
+			m->has_gg = 0;
+			snprintf(m->warning, sizeof(m->warning), "no spend "
+			    "model: spend is so heavy-tailed (q %.3g <= 1) that "
+			    "its mean does not exist", m->gg[1]);
+		} else if (fabs(m->spend_corr) > 0.3)
+			snprintf(m->warning, sizeof(m->warning), "spend per "
+			    "purchase is correlated with the number of "
+			    "purchases (r = %.2f); the Gamma-Gamma model assumes "
+			    "they are independent, so spend and CLV may be "
+			    "biased", m->spend_corr);
+	}
+	rc = 0;
+out:
+	free(x);
+	free(tx);
+	free(T);
+	free(w);
+	free(gx);
+	free(gm);
+	return rc;
+}
+
+int crm_model_store(struct crm_db *db, struct crm_model *m)
+{
+	sqlite3_stmt *st;
+	struct crm_buf p = {0}, d = {0};
+	int k, rc = -1;
+
+	if ((st = crm__prepare(db, "INSERT INTO models (kind, fitted_at, "
+	    "as_of, period, params, loglik, customers, repeaters, detail) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) == NULL)
+		return -1;
+	if (crm_db_begin(db) == -1)
+		goto out;
+	for (k = 0; k < 1 + m->has_gg; k++) {
+		const struct crm_fit_info *fi = k ? &m->gginfo : &m->bginfo;
+
+		crm_buf_reset(&p);
+		crm_buf_reset(&d);
+		if (k == 0)
+			crm_buf_addf(&p, "{\"r\":%.17g,\"alpha\":%.17g,"
+			    "\"a\":%.17g,\"b\":%.17g}", m->bg[0], m->bg[1],
+			    m->bg[2], m->bg[3]);
+		else
+			crm_buf_addf(&p, "{\"p\":%.17g,\"q\":%.17g,"
+			    "\"gamma\":%.17g}", m->gg[0], m->gg[1], m->gg[2]);
+		crm_buf_addf(&d, "{\"iterations\":%d,\"evaluations\":%d,"
+		    "\"gradient\":%.3g,\"status\":%d,\"spenders\":%zu,"
+		    "\"spend_corr\":%.4f,\"warning\":", fi->iterations,
+		    fi->evaluations, fi->gmax, (int)fi->status, m->spenders,
+		    m->spend_corr);
+		crm_buf_addjson(&d, m->warning);
+		crm_buf_addc(&d, '}');
+		if (p.oom || d.oom) {
+			oom(db);
+			goto out;
+		}
+		sqlite3_reset(st);
+		crm__bind_text(st, 1, k ? "gammagamma" : "bgnbd");
+		sqlite3_bind_int64(st, 2, m->fitted_at);
+		sqlite3_bind_int64(st, 3, m->as_of);
+		crm__bind_text(st, 4, m->period_days == 1 ? "day" : "week");
+		crm__bind_text(st, 5, p.s);
+		sqlite3_bind_double(st, 6, fi->loglik);
+		sqlite3_bind_int64(st, 7, (int64_t)(k ? m->spenders : m->customers));
+		sqlite3_bind_int64(st, 8, (int64_t)m->repeaters);
+		crm__bind_text(st, 9, d.s);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			crm__sqlerr(db, "cannot store the model");
+			goto out;
+		}
+		if (k == 0)
+			m->id = sqlite3_last_insert_rowid(db->sql);
+	}
+	rc = crm_db_commit(db);
+out:
+	if (rc == -1)
+		crm_db_rollback(db);
+	sqlite3_finalize(st);
+	crm_buf_free(&p);
+	crm_buf_free(&d);
+	return rc;
+}
+
+int crm_model_latest(struct crm_db *db, struct crm_model *m)
+{
+	sqlite3_stmt *st;
+	int rc, k;
+
+	memset(m, 0, sizeof(*m));
+	if ((st = crm__prepare(db, "SELECT b.id, b.fitted_at, b.as_of, "
+	    "b.period, json_extract(b.params, '$.r'), "
+	    "json_extract(b.params, '$.alpha'), json_extract(b.params, '$.a'), "
+	    "json_extract(b.params, '$.b'), b.loglik, b.customers, "
+	    "b.repeaters, json_extract(g.params, '$.p'), "
+	    "json_extract(g.params, '$.q'), json_extract(g.params, '$.gamma'), "
+	    "g.loglik FROM models b LEFT JOIN models g ON g.id = b.id + 1 "
+	    "AND g.kind = 'gammagamma' AND g.fitted_at = b.fitted_at "
+	    "WHERE b.kind = 'bgnbd' ORDER BY b.id DESC LIMIT 1")) == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		m->id = sqlite3_column_int64(st, 0);
+		m->fitted_at = sqlite3_column_int64(st, 1);
+		m->as_of = sqlite3_column_int64(st, 2);
+		m->period_days = strcmp((const char *)sqlite3_column_text(st, 3),
+		    "day") == 0 ? 1 : 7;
+		for (k = 0; k < 4; k++)
+			m->bg[k] = sqlite3_column_double(st, 4 + k);
+		m->bginfo.loglik = sqlite3_column_double(st, 8);
+		m->customers = (size_t)sqlite3_column_int64(st, 9);
+		m->repeaters = (size_t)sqlite3_column_int64(st, 10);
+		m->has_gg = sqlite3_column_type(st, 11) != SQLITE_NULL;
+		for (k = 0; k < 3; k++)
+			m->gg[k] = sqlite3_column_double(st, 11 + k);
+		m->gginfo.loglik = sqlite3_column_double(st, 14);
+		for (k = 0; k < 4; k++)
+			if (!(m->bg[k] > 0) || !isfinite(m->bg[k]))
+				rc = SQLITE_CORRUPT;
+		if (m->has_gg && !(m->gg[0] > 0 && m->gg[1] > 1 && m->gg[2] > 0))
+			m->has_gg = 0;
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_CORRUPT)
+		return crm__error(db, CRM_EDATA, "the stored model %lld has "
+		    "invalid parameters; run crm-predict fit", (long long)m->id);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return crm__sqlerr(db, "cannot read the model");
+	return 1;
+}
+
+/* ---- scoring ----------------------------------------------------------- */
+
+static int cmp_float(const void *a, const void *b)
+{
+	float x = *(const float *)a, y = *(const float *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* nth: the k-th smallest of v[0..n) (v is reordered): quickselect. */
+static float nth(float *v, size_t n, size_t k)
+{
+	size_t lo = 0, hi = n - 1;
+
+	if (n < 64) {
+		qsort(v, n, sizeof(*v), cmp_float);
+		return v[k];
+	}
+	while (lo < hi) {
+		float pv = v[lo + (hi - lo) / 2];
+		size_t i = lo, j = hi;
+
+		while (i <= j) {
+			while (v[i] < pv)
+				i++;
+			while (v[j] > pv)
+				j--;
+			if (i <= j) {
+				float t = v[i];
+
+				v[i] = v[j];
+				v[j] = t;
+				i++;
+				if (j == 0)
+					break;
+				j--;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			break;
+	}
+	return v[k];
+}
+
+/* unit: the price of one item of e in cents. */
+static float unit(const struct pev *e)
+{
+	return (float)e->cents / (float)e->qty;
+}
+
+/* price_thirds: per category the 1/3 and 2/3 quantiles of unit prices. */
+static int price_thirds(struct crm_db *db, struct crm_history *h)
+{
+	size_t nc = h->cats.n, i, *cnt, *pos;
+	float *v;
+
+	if ((h->cut1 = calloc(nc, sizeof(float))) == NULL ||
+	    (h->cut2 = calloc(nc, sizeof(float))) == NULL ||
+	    (cnt = calloc(nc + 1, sizeof(size_t))) == NULL)
+		return oom(db);
+	if ((pos = calloc(nc + 1, sizeof(size_t))) == NULL ||
+	    (v = malloc((h->nev + 1) * sizeof(float))) == NULL) {
+		free(pos);
+		free(cnt);
+		return oom(db);
+	}
+	for (i = 0; i < h->nev; i++)
+		if (h->ev[i].day <= h->endday && h->ev[i].cents > 0)
+			cnt[h->ev[i].cat + 1]++;
+	for (i = 0; i < nc; i++)
+		cnt[i + 1] += cnt[i];
+	memcpy(pos, cnt, (nc + 1) * sizeof(size_t));
+	for (i = 0; i < h->nev; i++)
+		if (h->ev[i].day <= h->endday && h->ev[i].cents > 0)
+			v[pos[h->ev[i].cat]++] = unit(&h->ev[i]);
+	for (i = 0; i < nc; i++) {
+		size_t k = cnt[i + 1] - cnt[i];
+
+		if (k < 3) {
+			h->cut1[i] = h->cut2[i] = -1;   /* too few to judge */
+			continue;
+		}
+		h->cut1[i] = nth(v + cnt[i], k, k / 3);
+		h->cut2[i] = nth(v + cnt[i], k, 2 * k / 3);
+	}
+	free(v);
+	free(pos);
+	free(cnt);
+	return 0;
+}
+
+int crm_predict_prepare(struct crm_db *db, struct crm_history *h,
+    const struct crm_model *m, const struct crm_score_opts *so)
+{
+	double tot = 0, *sent;
+	size_t i;
+	int steps, k;
+
+	h->m = m;
+	h->horizon = so->horizon;
+	/* The model values of every distinct (x, recency, T); CLV discounts
+	 * the expected purchases of each step of about a month at its end. */
+	steps = (int)ceil(so->horizon * h->o.period_days / 30.4375);
+	if (steps < 1)
+		steps = 1;
+	if (steps > 120)
+		steps = 120;
+	for (i = 0; i < h->ntri; i++) {
+		struct tri *t = &h->tri[i];
+		double prev = 0, e = 0;
+
+		t->pa = crm_bgnbd_palive(m->bg, t->x, t->tx, t->T);
+		t->disc = 0;
+		for (k = 1; k <= steps; k++) {
+			double tk = so->horizon * k / steps;
+			double years = tk * h->o.period_days / 365.25;
+
+			e = crm_bgnbd_expected(m->bg, t->x, t->tx, t->T, tk);
+			t->disc += (e - prev) / pow(1 + so->discount, years);
+			prev = e;
+		}
+		t->e = e;
+	}
+	/* category shares and price thirds */
+	if ((h->catshare = calloc(h->cats.n, sizeof(double))) == NULL)
+		return oom(db);
+	for (i = 0; i < h->nev; i++)
+		if (h->ev[i].day <= h->endday) {
+			h->catshare[h->ev[i].cat]++;
+			tot++;
+		}
+	for (i = 0; i < h->cats.n; i++)
+		h->catshare[i] = tot > 0 ? h->catshare[i] / tot : 0;
+	if (price_thirds(db, h) == -1)
+		return -1;
+	/* channel response rates */
+	if ((h->chrate = calloc(h->chans.n, sizeof(double))) == NULL ||
+	    (sent = calloc(h->chans.n, sizeof(double))) == NULL)
+		return oom(db);
+	for (i = 0; i < h->ncev; i++) {
+		if (h->cev[i].resp)
+			h->chrate[h->cev[i].chan]++;
+		else
+			sent[h->cev[i].chan]++;
+	}
+	for (i = 0; i < h->chans.n; i++)
+		h->chrate[i] = sent[i] > 0 ? fmin(1, h->chrate[i] / sent[i]) : 0;
+	free(sent);
+	h->prepared = 1;
+	return 0;
+}
+
+long crm_predict_find(const struct crm_history *h, int64_t customer_id)
+{
+	struct idmap im = { NULL, 0 };
+
+	return index_of(h, &im, customer_id);
+}
+
+/* Prior weights: how many purchases / mailings the population's share or
+ * rate counts for when it is blended with a customer's own. */
+#define CAT_PRIOR 4.0
+#define CAT_MIN 0.5
+#define CHAN_PRIOR 4.0
+
+static void favourite(const struct crm_history *h, size_t c,
+    struct crm_score *s, struct crm_buf *ev)
+{
+	const struct pev *e = h->ev + h->off_ev[c];
+	size_t k = h->off_ev[c + 1] - h->off_ev[c], j, n = 0, best = 0;
+	uint16_t cat[64];
+	size_t cnt[64], nc = 0, i;
+	double bs = -1;
+
+	for (j = 0; j < k && e[j].day <= h->endday; j++) {
+		n++;
+		if (e[j].cat == 0)
+			continue;
+		for (i = 0; i < nc && cat[i] != e[j].cat; i++)
+			;
+		if (i == nc) {
+			if (nc == 64)
+				continue;
+			cat[nc] = e[j].cat;
+			cnt[nc++] = 0;
+		}
+		cnt[i]++;
+	}
+	for (i = 0; i < nc; i++) {
+		double sh = (cnt[i] + CAT_PRIOR * h->catshare[cat[i]]) /
+		    ((double)n + CAT_PRIOR);
+
+		if (sh > bs) {
+			bs = sh;
+			best = i;
+		}
+	}
+	if (nc && bs >= CAT_MIN) {
+		s->favourite = h->cats.s[cat[best]];
+		crm_buf_addf(ev, "%s%s %.2f of %zu purchases", ev->len ? "; " : "",
+		    s->favourite, (double)cnt[best] / (double)n, n);
+	}
+}
+
+static void price_band(const struct crm_history *h, size_t c,
+    struct crm_score *s, struct crm_buf *ev)
+{
+	const struct pev *e = h->ev + h->off_ev[c];
+	size_t k = h->off_ev[c + 1] - h->off_ev[c], j, n = 0, lo = 0, hi = 0;
+
+	for (j = 0; j < k && e[j].day <= h->endday; j++) {
+		float u = unit(&e[j]), c1 = h->cut1[e[j].cat],
+		    c2 = h->cut2[e[j].cat];
+
+		if (e[j].cents <= 0 || c1 < 0)
+			continue;
+		n++;
+		lo += u < c1;
+		hi += u > c2;
+	}
+	if (n == 0)
+		return;
+	if (2 * lo > n) {
+		s->band = "budget";
+		crm_buf_addf(ev, "%sbudget %zu of %zu below the category's "
+		    "lower third", ev->len ? "; " : "", lo, n);
+	} else if (2 * hi > n) {
+		s->band = "premium";
+		crm_buf_addf(ev, "%spremium %zu of %zu above the category's "
+		    "upper third", ev->len ? "; " : "", hi, n);
+	} else {
+		s->band = "mid";
+		crm_buf_addf(ev, "%smid %zu of %zu in the category's middle",
+		    ev->len ? "; " : "", n - lo - hi, n);
+	}
+}
+
+static void channel(const struct crm_history *h, size_t c,
+    struct crm_score *s, struct crm_buf *ev)
+{
+	const struct cev *e = h->cev + h->off_cev[c];
+	size_t k = h->off_cev[c + 1] - h->off_cev[c], j, i, nc = 0, best = 0;
+	uint16_t ch[16];
+	double sent[16], resp[16], bs = -1;
+
+	for (j = 0; j < k; j++) {
+		for (i = 0; i < nc && ch[i] != e[j].chan; i++)
+			;
+		if (i == nc) {
+			if (nc == 16)
+				continue;
+			ch[nc] = e[j].chan;
+			sent[nc] = resp[nc] = 0;
+			nc++;
+		}
+		if (e[j].resp)
+			resp[i]++;
+		else
+			sent[i]++;
+	}
+	for (i = 0; i < nc; i++) {
+		double r;
+
+		if (resp[i] > sent[i])
+			sent[i] = resp[i];
+		r = (resp[i] + CHAN_PRIOR * h->chrate[ch[i]]) /
+		    (sent[i] + CHAN_PRIOR);
+		if (resp[i] > 0 && r > bs) {
+			bs = r;
+			best = i;
+		}
+	}
+	if (bs >= 0) {
+		s->channel = h->chans.s[ch[best]];
+		crm_buf_addf(ev, "%s%s %.0f of %.0f answered", ev->len ? "; " : "",
+		    s->channel, resp[best], sent[best]);
+	}
+}
+
+void crm_predict_score(const struct crm_history *h, size_t c,
+    struct crm_score *s)
+{
+	const struct crm_model *m = h->m;
+	const struct tri *t;
+	struct crm_buf ev = {0};
+	double P = h->o.period_days;
+
+	memset(s, 0, sizeof(*s));
+	s->customer_id = h->id[c];
+	s->ref = h->ref[c];
+	s->next = CRM_NONE;
+	s->spend = s->clv = -1;
+	if (h->tri_of[c] == UINT32_MAX)
+		return;
+	t = &h->tri[h->tri_of[c]];
+	s->bought = 1;
+	s->x = t->x;
+	s->recency = t->tx;
+	s->T = t->T;
+	s->holdout = h->hold[c];
+	s->p_alive = t->pa;
+	s->expected = t->e;
+	if (m->has_gg) {
+		double mean = h->x[c] > 0 ? h->rspend[c] / 100 / h->x[c] : 0;
+
+		s->spend = crm_gg_expected(m->gg, h->x[c], mean);
+		if (s->spend >= 0)
+			s->clv = s->spend * t->disc;
+	}
+	s->churn = t->pa < 0.3 || t->e < 0.2 ? "high" :
+	    t->pa < 0.7 || t->e < 0.5 ? "medium" : "low";
+	if (t->pa >= 0.5) {
+		/* Given alive, purchases are Poisson with the posterior mean
+		 * rate (r + x) / (alpha + T): the expected wait is its inverse. */
+		double wait = (m->bg[1] + t->T) / (m->bg[0] + t->x) * P;
+
+		if (wait < 36500)
+			s->next = midnight(h, h->endday + (int32_t)ceil(wait));
+	}
+	crm_buf_addf(&ev, "%.0f repeat purchases, last %.1f %s ago",
+	    t->x, t->T - t->tx, P == 1 ? "days" : "weeks");
+	favourite(h, c, s, &ev);
+	price_band(h, c, s, &ev);
+	channel(h, c, s, &ev);
+	if (!ev.oom)
+		snprintf(s->evidence, sizeof(s->evidence), "%s", ev.s);
+	crm_buf_free(&ev);
+}
+
+/* ---- storing ----------------------------------------------------------- */
+
+static sqlite3_stmt *put_st;
+
+int crm_predict_store_begin(struct crm_db *db, int all)
+{
+	if (crm_db_begin(db) == -1)
+		return -1;
+	if (all && crm__exec(db, "DELETE FROM predictions") == -1)
+		return -1;
+	sqlite3_finalize(put_st);
+	put_st = crm__prepare(db, "INSERT OR REPLACE INTO predictions "
+	    "(customer_id, computed_at, model_id, p_alive, expected_purchases, "
+	    "expected_spend_cents, clv_cents, churn_risk, next_purchase, "
+	    "favourite_category, price_band, preferred_channel, evidence) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	return put_st ? 0 : -1;
+}
+
+int crm_predict_store_put(struct crm_db *db, const struct crm_model *m,
+    const struct crm_score *s, int64_t now)
+{
+	sqlite3_stmt *st = put_st;
+
+	if (!s->bought)
+		return 0;
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, s->customer_id);
+	sqlite3_bind_int64(st, 2, now);
+	crm__bind_int(st, 3, m->id ? m->id : CRM_NONE);
+	sqlite3_bind_double(st, 4, s->p_alive);
+	sqlite3_bind_double(st, 5, s->expected);
+	crm__bind_int(st, 6, s->spend >= 0 ? llround(s->spend * 100) : CRM_NONE);
+	crm__bind_int(st, 7, s->clv >= 0 ? llround(s->clv * 100) : CRM_NONE);
+	crm__bind_text(st, 8, s->churn);
+	crm__bind_int(st, 9, s->next);
+	crm__bind_text(st, 10, s->favourite);
+	crm__bind_text(st, 11, s->band);
+	crm__bind_text(st, 12, s->channel);
+	crm__bind_text(st, 13, s->evidence);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return crm__sqlerr(db, "cannot store predictions");
+	return 0;
+}
+
+int crm_predict_store_end(struct crm_db *db)
+{
+	sqlite3_finalize(put_st);
+	put_st = NULL;
+	return crm_db_commit(db);
+}
+
+/* ---- due --------------------------------------------------------------- */
+
+static int cmp_i32(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+int crm_predict_due(struct crm_db *db, struct crm_history *h,
+    int within_days, int (*fn)(const struct crm_due *d, void *arg),
+    void *arg)
+{
+	size_t nc = h->cats.n, c, j, i, *cnt = NULL;
+	struct { int32_t days; uint16_t cat; } *iv = NULL;
+	int32_t *med = NULL, lastc[64];
+	uint16_t cat[64];
+	size_t niv = 0, cap = 0, *ofs = NULL;
+	int rc = -1;
+
+	/* every interval between two purchase days of one category */
+	for (c = 0; c < h->n; c++) {
+		const struct pev *e = h->ev + h->off_ev[c];
+		size_t k = h->off_ev[c + 1] - h->off_ev[c], n = 0;
+
+		for (j = 0; j < k && e[j].day <= h->endday; j++) {
+			if (e[j].cat == 0)
+				continue;
+			for (i = 0; i < n && cat[i] != e[j].cat; i++)
+				;
+			if (i == n) {
+				if (n == 64)
+					continue;
+				cat[n] = e[j].cat;
+				lastc[n++] = e[j].day;
+				continue;
+			}
+			if (e[j].day == lastc[i])
+				continue;
+			if (grow(&iv, &cap, niv, sizeof(*iv)) == -1) {
+				oom(db);
+				goto out;
+			}
+			iv[niv].days = e[j].day - lastc[i];
+			iv[niv++].cat = e[j].cat;
+			lastc[i] = e[j].day;
+		}
+	}
+	/* median interval per category */
+	if ((cnt = calloc(nc + 1, sizeof(size_t))) == NULL ||
+	    (ofs = calloc(nc + 1, sizeof(size_t))) == NULL ||
+	    (med = calloc(nc, sizeof(int32_t))) == NULL) {
+		oom(db);
+		goto out;
+	}
+	for (i = 0; i < niv; i++)
+		cnt[iv[i].cat + 1]++;
+	for (i = 0; i < nc; i++)
+		cnt[i + 1] += cnt[i];
+	memcpy(ofs, cnt, (nc + 1) * sizeof(size_t));
+	{
+		int32_t *sorted = malloc((niv + 1) * sizeof(int32_t));
+
+		if (sorted == NULL) {
+			oom(db);
+			goto out;
+		}
+		for (i = 0; i < niv; i++)
+			sorted[ofs[iv[i].cat]++] = iv[i].days;
+		for (i = 0; i < nc; i++) {
+			size_t k = cnt[i + 1] - cnt[i];
+
+			med[i] = 0;
+			if (k < 3)
+				continue;
+			qsort(sorted + cnt[i], k, sizeof(int32_t), cmp_i32);
+			med[i] = sorted[cnt[i] + k / 2];
+		}
+		free(sorted);
+	}
+	/* due dates per customer and category */
+	for (c = 0; c < h->n; c++) {
+		const struct pev *e = h->ev + h->off_ev[c];
+		size_t k = h->off_ev[c + 1] - h->off_ev[c], n = 0;
+
+		for (j = 0; j < k && e[j].day <= h->endday; j++) {
+			if (e[j].cat == 0)
+				continue;
+			for (i = 0; i < n && cat[i] != e[j].cat; i++)
+				;
+			if (i == n) {
+				if (n == 64)
+					continue;
+				cat[n++] = e[j].cat;
+			}
+			lastc[i] = e[j].day;
+		}
+		for (i = 0; i < n; i++) {
+			struct crm_due d;
+			int32_t m = med[cat[i]], due = lastc[i] + m;
+
+			if (m <= 0 || due < h->endday - m ||
+			    due > h->endday + within_days)
+				continue;
+			d.customer_id = h->id[c];
+			d.ref = h->ref[c];
+			d.category = h->cats.s[cat[i]];
+			d.last = midnight(h, lastc[i]);
+			d.due = midnight(h, due);
+			d.lasts_days = m;
+			d.repeats = cnt[cat[i] + 1] - cnt[cat[i]];
+			if ((rc = fn(&d, arg)) != 0)
+				goto out;
+		}
+	}
+	rc = 0;
+out:
+	free(iv);
+	free(cnt);
+	free(ofs);
+	free(med);
+	return rc;
+}

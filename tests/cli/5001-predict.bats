@@ -1,0 +1,215 @@
+#!/usr/bin/env bats
+# crm-predict: fit, score, due and check on the CDNOW sample loaded with
+# sqlite3 and on a small shop built with crm-add and crm-log; formats; bad
+# input.
+
+load helper
+
+SHDR="id,ref,repeats,p_alive,expected_purchases,expected_spend,clv,churn_risk,next_purchase,favourite_category,price_band,preferred_channel,evidence"
+
+# cdnow: the CDNOW sample as customers C0001..C2357 with their purchases.
+cdnow() {
+	crm-add -q --ref seed >/dev/null
+	tr -d '\r' <"$DATA/predict/CDNOW_sample.txt" | awk 'BEGIN { OFS = "," }
+	    { print $2, substr($3, 1, 4) "-" substr($3, 5, 2) "-" substr($3, 7, 2), $4, int($5 * 100 + 0.5) }' >ev.csv
+	sqlite3 "$CRM_DB" <<SQL
+DELETE FROM customers; DELETE FROM audit;
+CREATE TEMP TABLE s (sid TEXT, d TEXT, q INTEGER, c INTEGER);
+.mode csv
+.import ev.csv s
+INSERT INTO customers (id, ref, created_at, updated_at)
+  SELECT DISTINCT CAST(sid AS INTEGER), 'C' || sid, 0, 0 FROM s;
+INSERT INTO events (customer_id, at, kind, amount_cents, currency, quantity, created_at)
+  SELECT CAST(sid AS INTEGER), unixepoch(d), 'purchase', c, 'USD', q, 0 FROM s;
+SQL
+}
+
+# shop: 12 customers K1..K12; K1..K10 buy jeans every 30 days (K1 also
+# shirts, dearly), K11 and K12 once; K1 answers newsletters.
+shop() {
+	local i d
+	for i in $(seq 1 12); do
+		crm-add -q --ref "K$i" --name "Kunde $i" >/dev/null
+	done
+	{
+		echo "ref,at,amount,category,channel"
+		for i in $(seq 1 10); do
+			for d in 2026-06-01 2026-07-01 2026-07-31 2026-08-30 2026-09-29; do
+				echo "K$i,$d,$((20 + i)).00,jeans,store"
+			done
+		done
+		echo "K1,2026-10-15,80.00,shirts,web"
+		echo "K1,2026-10-20,90.00,shirts,web"
+		echo "K1,2026-10-25,85.00,shirts,web"
+		echo "K11,2026-10-01,10.00,socks,store"
+		echo "K12,2026-11-01,12.00,socks,store"
+	} >p.csv
+	tail -n +2 p.csv | while IFS=, read -r ref at amount cat ch; do
+		crm-log -q "$ref" purchase --at "$at" --amount "$amount" \
+		    --category "$cat" --channel "$ch" >/dev/null
+	done
+	for i in 1 2 3; do
+		crm-log -q K1 campaign_sent --channel newsletter --ref "n$i" >/dev/null
+		crm-log -q K2 campaign_sent --channel newsletter --ref "n$i" >/dev/null
+		crm-log -q K1 campaign_response --channel newsletter --ref "n$i" >/dev/null
+	done
+}
+
+@test "fit on the CDNOW calibration reproduces the published parameters" {
+	cdnow
+	run crm-predict fit --calibration-end 1997-09-30
+	[ "$status" -eq 0 ]
+	expect_text "model,parameter,value
+bgnbd,r,0.2426
+bgnbd,alpha,4.4136
+bgnbd,a,0.7929
+bgnbd,b,2.4259
+bgnbd,loglik,-9582.43
+bgnbd,customers,2357
+bgnbd,repeaters,946
+gammagamma,p,6.2496
+gammagamma,q,3.7442
+gammagamma,gamma,15.4435
+gammagamma,loglik,-4055.92
+gammagamma,customers,946"
+	[ "$(sql "SELECT kind, period, customers, repeaters FROM models ORDER BY id")" = "bgnbd|week|2357|946
+gammagamma|week|946|946" ]
+	[ "$(sql "SELECT json_extract(params, '\$.r') > 0.2425 AND json_extract(params, '\$.r') < 0.2427 FROM models WHERE kind = 'bgnbd'")" = 1 ]
+}
+
+@test "check on CDNOW prints the published holdout table" {
+	cdnow
+	run crm-predict check --calibration-end 1997-09-30 --as-of 1998-06-30
+	[ "$status" -eq 0 ]
+	expect_text "calibration_repeats,customers,actual,predicted
+0,1411,0.2367,0.2251
+1,439,0.6970,0.5231
+2,214,1.3925,1.0441
+3,100,1.5600,1.5203
+4,62,2.5323,2.1639
+5,38,2.9474,2.6538
+6,29,3.8621,3.5040
+7+,64,6.3594,6.1572
+total,2357,1882,1653.4"
+	# check does not store a model
+	[ "$(sql 'SELECT count(*) FROM models')" = 0 ]
+}
+
+@test "scoring CDNOW: every buyer, stored, no NaN, plausible values" {
+	cdnow
+	crm-predict -q fit --calibration-end 1997-09-30 >/dev/null
+	run crm-predict --as-of 1997-09-30
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "$SHDR" ]
+	[ "${#lines[@]}" -eq 2358 ]
+	[[ "$output" != *nan* && "$output" != *inf* ]]
+	[ "$(sql 'SELECT count(*) FROM predictions')" = 2357 ]
+	[ "$(sql 'SELECT count(*) FROM predictions WHERE p_alive < 0 OR p_alive > 1 OR expected_purchases < 0 OR clv_cents < 0')" = 0 ]
+	# customer 1: 2 repeats, last 8.4 weeks before the end
+	[[ "${lines[1]}" == "1,C0001,2,0.7266,1.5587,24.65,"* ]]
+}
+
+@test "customers from standard input, json and table formats" {
+	cdnow
+	crm-predict -q fit --calibration-end 1997-09-30 >/dev/null
+	run crm-predict --as-of 1997-09-30 --no-store --format json - <<<"ref
+C0002
+C0001"
+	[ "$status" -eq 0 ]
+	[[ "${lines[1]}" == '{"id":2,"ref":"C0002","repeats":1,"p_alive":0.2124,'* ]]
+	[[ "$output" == *'"ref":"C0001"'* ]]
+	[ "$(sql 'SELECT count(*) FROM predictions')" = 0 ]
+	run crm-predict --as-of 1997-09-30 --no-store -t - <<<"id
+3"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "${lines[1]}" == "3	C0003	0	1.0000	"* ]]
+}
+
+@test "a shop: favourite category, price band, channel, due dates" {
+	shop
+	run crm-predict fit --as-of 2026-11-26
+	[ "$status" -eq 0 ]
+	run crm-predict --as-of 2026-11-26 - <<<"ref
+K1
+K11"
+	[ "$status" -eq 0 ]
+	# K1 pays least for jeans (21.00 against 22.00 to 30.00) and is the
+	# only one to buy shirts, 80.00 of 80.00, 85.00, 90.00: budget
+	[[ "${lines[1]}" == "1,K1,7,"*",jeans,budget,newsletter,"*"jeans 0.62 of 8 purchases; budget 6 of 8 below the category's lower third; newsletter 3 of 3 answered\"" ]]
+	# one purchase makes no favourite; two socks make no price scale
+	[[ "${lines[2]}" == "11,K11,0,1.0000,"*",,,,\"0 repeat purchases, last 8.0 weeks ago\"" ]]
+	run crm-predict due --within 14d --as-of 2026-10-20
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "id,ref,category,last_purchase,due,lasts_days,intervals" ]
+	[ "${lines[1]}" = "1,K1,jeans,2026-09-29,2026-10-29,30,40" ]
+	[ "${#lines[@]}" -eq 11 ]
+	run crm-predict due --within 3d --as-of 2026-10-20
+	[ "${#lines[@]}" -eq 1 ]
+}
+
+@test "no purchases: a clear message and 65" {
+	add_anna
+	run crm-predict fit
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"no purchases to fit a model on"* ]]
+	run crm-predict
+	[ "$status" -eq 65 ]
+}
+
+@test "one customer, everyone once, all on one day: too few repeat buyers (65)" {
+	add_anna
+	crm-log -q K1 purchase --amount 10 --at 2026-11-01 >/dev/null
+	crm-log -q K1 purchase --amount 10 --at 2026-11-10 >/dev/null
+	run crm-predict fit
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"too few repeat buyers to fit a model: 1 of 1 customers bought on more than one day; at least 10 are needed"* ]]
+	for i in $(seq 2 30); do
+		crm-add -q --ref "K$i" >/dev/null
+		crm-log -q "K$i" purchase --amount 5 --at 2026-11-01 >/dev/null
+		crm-log -q "K$i" purchase --amount 5 --at 2026-11-01 >/dev/null
+	done
+	run crm-predict fit
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"1 of 30 customers"* ]]
+}
+
+@test "negative spend and an extreme outlier give finite results" {
+	shop
+	crm-log -q K2 purchase --amount -500 --at 2026-10-05 >/dev/null
+	crm-log -q K3 purchase --amount 999999 --at 2026-10-06 >/dev/null
+	{ echo ref; for d in $(seq 1 60); do echo "K4"; done; } >many.csv
+	crm-log -q - purchase --amount 1 --at 2026-10-10 <many.csv >/dev/null
+	run crm-predict fit --as-of 2026-11-26
+	[ "$status" -eq 0 ]
+	run crm-predict --as-of 2026-11-26
+	[ "$status" -eq 0 ]
+	[[ "$output" != *nan* && "$output" != *inf* ]]
+	[ "${#lines[@]}" -eq 13 ]
+}
+
+@test "bad options: 64; no database: 66" {
+	run crm-predict --bogus
+	[ "$status" -eq 64 ]
+	run crm-predict --horizon 3x
+	[ "$status" -eq 64 ]
+	[[ "$output" == *'invalid --horizon "3x"'* ]]
+	run crm-predict fit --period month
+	[ "$status" -eq 64 ]
+	run crm-predict check
+	[ "$status" -eq 64 ]
+	[[ "$output" == *"--calibration-end"* ]]
+	run crm-predict -d "$TMP/none.db" fit
+	[ "$status" -eq 66 ]
+	[ ! -e "$TMP/none.db" ]
+}
+
+@test "period day: parameters in days" {
+	cdnow
+	run crm-predict fit --calibration-end 1997-09-30 --period day
+	[ "$status" -eq 0 ]
+	# alpha scales with the unit (4.4136 weeks = 30.9 days); r, a, b do not
+	[[ "$output" == *"bgnbd,r,0.2426"* && "$output" == *"bgnbd,alpha,30.89"* ]]
+	[ "$(sql "SELECT period FROM models")" = "day
+day" ]
+}
