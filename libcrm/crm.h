@@ -11,5 +11,7 @@
 #include "out.h"
 #include "util.h"
 #include "mail.h"
+#include "import.h"
+#include "sha256.h"
 
 #endif
