@@ -1311,18 +1311,19 @@ static int reject_row(struct imp *im, char **f, size_t n)
 		if (rej_line(im) == -1)
 			goto fail;
 	}
-	for (i = 0; i < n; i++) {
-		if (i >= im->nhdr && *f[i] == '\0')
-			continue;
-		rej_field(im, f[i]);
+	for (i = 0; i < im->nhdr; i++) {
+		rej_field(im, i < n ? f[i] : "");
 		crm_buf_adds(&im->out, d);
 	}
-	for (; i < im->nhdr; i++)
-		crm_buf_adds(&im->out, d);
 	snprintf(ln, sizeof(ln), "%ld", im->line);
 	crm_buf_adds(&im->out, ln);
 	crm_buf_adds(&im->out, d);
 	rej_field(im, im->reason);
+	/* Fields beyond the header stay, after the reason. */
+	for (; i < n; i++) {
+		crm_buf_adds(&im->out, d);
+		rej_field(im, f[i]);
+	}
 	if (rej_line(im) == -1)
 		goto fail;
 	return 0;
