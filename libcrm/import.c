@@ -121,7 +121,8 @@ static const struct { enum crm_ifield f; const char *from, *to; } builtin_values
 	{ CRM_I_KIND, "beschwerde", "complaint" }, { CRM_I_KIND, "bewertung", "review" },
 	{ CRM_I_KIND, "anruf", "call" }, { CRM_I_KIND, "rueckruf", "callback" },
 	{ CRM_I_KIND, "notiz", "note" }, { CRM_I_KIND, "serviceanfrage", "service" },
-	{ CRM_I_KIND, "umfrage", "survey" },
+	{ CRM_I_KIND, "umfrage", "survey" }, { CRM_I_KIND, "mailing", "campaign_sent" },
+	{ CRM_I_KIND, "mailingreaktion", "campaign_response" },
 	{ CRM_I_STATUS, "offen", "open" }, { CRM_I_STATUS, "erledigt", "closed" },
 	{ CRM_I_STATUS, "geschlossen", "closed" }, { CRM_I_STATUS, "done", "closed" },
 	{ CRM_I_CHANNEL, "laden", "store" }, { CRM_I_CHANNEL, "filiale", "store" },
@@ -399,7 +400,7 @@ enum { S_REF, S_EMAIL, S_PHONE, S_GET, S_INS, S_UPD, S_CHANGE, S_CONS_GET,
 static const char *const stmt_sql[S_MAX] = {
 	"SELECT id FROM customers WHERE ref = ?1",
 	"SELECT id FROM customers WHERE email = ?1",
-	"SELECT id FROM customers WHERE phone = ?1 LIMIT 2",
+	"SELECT id, ref, email FROM customers WHERE phone = ?1 LIMIT 2",
 	"SELECT ref, first_name, last_name, company, email, phone, street,"
 	" postal_code, city, country, notes, attrs, batch_id"
 	" FROM customers WHERE id = ?1",
@@ -601,6 +602,36 @@ static int lookup(struct imp *im, int i, const char *key, int64_t *id)
 	return n;
 }
 
+/*
+ * by_phone: the customer with c's phone whose ref and email do not differ
+ * from c's (a phone is shared in families and offices: another ref or
+ * email is another person). 0 none, 1 found, 2 several, -1 on error.
+ */
+static int by_phone(struct imp *im, const struct crm_customer *c,
+    int64_t *id)
+{
+	sqlite3_stmt *st;
+	const char *r, *e;
+	int rc, n = 0;
+
+	if ((st = stmt(im, S_PHONE)) == NULL)
+		return -1;
+	crm__bind_text(st, 1, c->phone);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r = (const char *)sqlite3_column_text(st, 1);
+		e = (const char *)sqlite3_column_text(st, 2);
+		if ((c->ref && r && strcmp(c->ref, r) != 0) ||
+		    (c->email && e && strcmp(c->email, e) != 0))
+			continue;
+		*id = sqlite3_column_int64(st, 0);
+		n++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return crm__sqlerr(im->db, "cannot look up customer");
+	return n;
+}
+
 /* who: how a customer is named in messages. */
 static const char *who(const struct crm_customer *c, int64_t id, char *buf,
     size_t n)
@@ -634,7 +665,7 @@ static int find(struct imp *im, const struct crm_customer *c, int64_t *id)
 		*id = b;
 	}
 	if (*id == 0 && (im->match & CRM_MATCH_PHONE) && c->phone) {
-		if ((rc = lookup(im, S_PHONE, c->phone, &p)) < 0)
+		if ((rc = by_phone(im, c, &p)) < 0)
 			return -1;
 		if (rc > 1)
 			return rejectf(im, "ambiguous: phone %s belongs to "
