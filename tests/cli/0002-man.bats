@@ -7,7 +7,7 @@
 load helper
 
 MAN="$CRM_ROOT/man"
-CMDS="crm-add crm-log crm-show"
+CMDS="crm-add crm-log crm-show crm-import"
 
 # help_opts CMD: the long options CMD --help prints, one a line.
 help_opts() {
@@ -119,7 +119,7 @@ missing() {
 	[[ "$output" == *crm-add* ]]
 	# The build tree's crm finds the page beside it, not an installed one.
 	export MANPAGER=cat PAGER=cat MANWIDTH=80
-	for c in add log show; do
+	for c in add log show import; do
 		run "$CRM_ROOT/cmd/crm" help "$c"
 		[ "$status" -eq 0 ]
 		[[ "$output" == *"crm-$c"* ]]
