@@ -459,7 +459,34 @@ struct imp {
 	struct crm_buf out, attrs, tmp;
 	char reason[768];
 	long line;
+	/* the last customer found by ref alone, for files grouped by customer */
+	char lastref[64];
+	int64_t lastid;
+	/* parsed dates, direct-mapped (mktime is slow) */
+	struct { char s[24]; int64_t t; } dates[1024];
 };
+
+/* parse_date: crm_parse_date through a small cache of absolute dates. */
+static int parse_date(struct imp *im, const char *s, int64_t *t,
+    const char **why)
+{
+	size_t n = strlen(s), h = 5381, i;
+
+	if (n >= sizeof(im->dates[0].s) || !isdigit((unsigned char)s[0]))
+		return crm_parse_date(s, im->datefmt, im->now, t, why);
+	for (i = 0; i < n; i++)
+		h = h * 33 + (unsigned char)s[i];
+	h &= 1023;
+	if (strcmp(im->dates[h].s, s) == 0) {
+		*t = im->dates[h].t;
+		return 0;
+	}
+	if (crm_parse_date(s, im->datefmt, im->now, t, why) == -1)
+		return -1;
+	memcpy(im->dates[h].s, s, n + 1);
+	im->dates[h].t = *t;
+	return 0;
+}
 
 /* stmt: statement i, reset. */
 static sqlite3_stmt *stmt(struct imp *im, int i)
@@ -555,10 +582,14 @@ static uint64_t hash_add(uint64_t h, const char *s)
 
 static uint64_t hash_int(uint64_t h, int64_t v)
 {
-	char b[24];
+	uint64_t u = (uint64_t)v;
+	int i;
 
-	snprintf(b, sizeof(b), "%lld", (long long)v);
-	return hash_add(h, v == CRM_NONE ? NULL : b);
+	if (v == CRM_NONE)
+		return hash_add(h, NULL);
+	for (i = 0; i < 8; i++, u >>= 8)
+		h = (h ^ (u & 0xff)) * 1099511628211u;
+	return (h ^ 0xfe) * 1099511628211u;
 }
 
 /* dedupe: the dedupe key of ev, occurrence k within the file. */
@@ -1074,8 +1105,7 @@ static int row(struct imp *im, char **f, size_t n)
 			    crm_kind_list());
 		ev.at = im->now;
 		if (v[CRM_I_AT]) {
-			if (crm_parse_date(v[CRM_I_AT], im->datefmt, im->now,
-			    &ev.at, &why) == -1)
+			if (parse_date(im, v[CRM_I_AT], &ev.at, &why) == -1)
 				return rejectf(im, "invalid date \"%s\": %s%s",
 				    v[CRM_I_AT], why, im->datefmt ? "" :
 				    " (give date-format in a mapping file)");
@@ -1194,8 +1224,18 @@ static int row(struct imp *im, char **f, size_t n)
 		    "phone to recognise the customer by") : 2;
 		goto out;
 	}
-	if ((rc = find(im, &c, &id)) != 0)
-		goto out;
+	if (!has_data && nkeys == 1 && c.ref && im->lastid &&
+	    strcmp(c.ref, im->lastref) == 0 && (im->match & CRM_MATCH_REF)) {
+		id = im->lastid;
+	} else {
+		if ((rc = find(im, &c, &id)) != 0)
+			goto out;
+		im->lastid = 0;
+		if (id && c.ref && strlen(c.ref) < sizeof(im->lastref)) {
+			strcpy(im->lastref, c.ref);
+			im->lastid = id;
+		}
+	}
 	rc = -1;
 	if (id == 0) {
 		if (im->o->mode == CRM_IMPORT_UPDATE) {
