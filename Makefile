@@ -34,7 +34,12 @@ else
 Q = @
 endif
 
-all: $(PROGS)
+all: $(PROGS) scripts/gen-data-bin
+
+# The test-data generator (scripts/gen-data runs it).
+scripts/gen-data-bin: scripts/gen-data.c
+	@echo "  CC      $@"
+	$(Q)$(CC) -std=c11 -D_GNU_SOURCE $(WARN) $(WERROR) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
 libcrm/libcrm.a: $(LIB_OBJ)
 	@echo "  AR      $@"
@@ -104,7 +109,7 @@ uninstall:
 
 clean:
 	rm -f libcrm/*.o libcrm/*.d libcrm/libcrm.a cmd/*.o cmd/*.d $(PROGS) \
-	    tests/unit/*.o tests/unit/*.d $(UNITS)
+	    tests/unit/*.o tests/unit/*.d $(UNITS) scripts/gen-data-bin
 
 .PHONY: all units deps check demo sanitize valgrind bench install uninstall clean
 .SECONDARY:

@@ -17,5 +17,6 @@
 #include "filter.h"
 #include "segment.h"
 #include "predict.h"
+#include "import.h"
 
 #endif

@@ -14,6 +14,8 @@
 #include <csv.h>
 
 #include "csv.h"
+#include "sha256.h"
+#include "util.h"
 
 /*
  * How it works
@@ -81,7 +83,15 @@ struct crm_csv {
 
 	unsigned char *in;      /* the chunk: in[inpos..inlen) still to feed */
 	size_t inpos, inlen;
-	size_t carry;           /* bytes of a cut UTF-8 character after inlen */
+	unsigned char *raw;     /* bytes read but not yet converted into in */
+	size_t rawlen;
+	int rawpeek;            /* raw holds the first read, not yet used */
+	enum crm_enc enc;       /* CRM_ENC_AUTO until the bytes decide */
+	int autoenc;            /* detection was asked for */
+	int tsv;                /* tab delimiter, TSV escapes, no quotes */
+	int bom, crlf, sepline; /* what the file had (for writing it back) */
+	long long offset;       /* input bytes read */
+	struct crm_sha256 sha;
 
 	long line;              /* line of the next byte fed to libcsv */
 	long start;             /* line on which the record being parsed started */
@@ -313,7 +323,7 @@ static void on_field(void *s, size_t len, void *data)
 	}
 	r->off[r->noff++] = r->buflen;
 	if (len > 0)
-		add_text(r, s, len, r->delim == '\t');
+		add_text(r, s, len, r->tsv);
 	r->buf[r->buflen++] = '\0';
 }
 
@@ -389,10 +399,10 @@ static int feed(struct crm_csv *r, const unsigned char *s, size_t len)
 
 	if (memchr(s, '\0', len) != NULL)
 		return fail(r, r->line, "NUL byte (not a text file?)");
-	/* Windows-1252 input would be transcoded in fill() before this. */
 	if (!utf8_valid(s, len))
 		return fail(r, r->line, "invalid UTF-8 (not a UTF-8 file? "
-		    "save it as \"CSV UTF-8\")");
+		    "save it as \"CSV UTF-8\"%s)", r->enc == CRM_ENC_UTF8 &&
+		    r->autoenc ? " or give the encoding" : "");
 	if (p->pstate == PSTATE_ROW_NOT_BEGUN)
 		r->start = r->line;
 
@@ -426,24 +436,163 @@ static int feed(struct crm_csv *r, const unsigned char *s, size_t len)
 	return 0;
 }
 
+/* Windows-1252's 0x80..0x9F as Unicode; the five undefined bytes map to
+ * the C1 controls of the same value, as ISO-8859-1 reads them. */
+static const unsigned short cp1252_hi[32] = {
+	0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+	0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008D, 0x017D, 0x008F,
+	0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178
+};
+
+/* ISO-8859-15's differences from ISO-8859-1. */
+static const struct { unsigned char b; unsigned short u; } latin9[8] = {
+	{ 0xA4, 0x20AC }, { 0xA6, 0x0160 }, { 0xA8, 0x0161 },
+	{ 0xB4, 0x017D }, { 0xB8, 0x017E }, { 0xBC, 0x0152 },
+	{ 0xBD, 0x0153 }, { 0xBE, 0x0178 }
+};
+
+/* put_utf8: write code point u as UTF-8 at d; returns the bytes written. */
+static size_t put_utf8(unsigned char *d, unsigned long u)
+{
+	if (u < 0x80) {
+		d[0] = (unsigned char)u;
+		return 1;
+	}
+	if (u < 0x800) {
+		d[0] = (unsigned char)(0xC0 | u >> 6);
+		d[1] = (unsigned char)(0x80 | (u & 0x3F));
+		return 2;
+	}
+	if (u < 0x10000) {
+		d[0] = (unsigned char)(0xE0 | u >> 12);
+		d[1] = (unsigned char)(0x80 | (u >> 6 & 0x3F));
+		d[2] = (unsigned char)(0x80 | (u & 0x3F));
+		return 3;
+	}
+	d[0] = (unsigned char)(0xF0 | u >> 18);
+	d[1] = (unsigned char)(0x80 | (u >> 12 & 0x3F));
+	d[2] = (unsigned char)(0x80 | (u >> 6 & 0x3F));
+	d[3] = (unsigned char)(0x80 | (u & 0x3F));
+	return 4;
+}
+
+/* byte_to_ucs: the code point of byte c in the 8-bit encoding enc. */
+static unsigned long byte_to_ucs(enum crm_enc enc, unsigned c)
+{
+	size_t i;
+
+	if (c < 0x80)
+		return c;
+	if (enc == CRM_ENC_CP1252 && c < 0xA0)
+		return cp1252_hi[c - 0x80];
+	if (enc == CRM_ENC_LATIN9)
+		for (i = 0; i < 8; i++)
+			if (latin9[i].b == c)
+				return latin9[i].u;
+	return c;
+}
+
 /*
- * fill: read the next chunk into r->in, with the bytes of a UTF-8 character
- * cut at the end of the last chunk in front. Returns 1, 0 at the end of the
- * input, -1 on a read error.
+ * detect: decide the encoding of an AUTO file from s[0..n), the first
+ * chunk with a byte above 0x7F: UTF-8 when every such byte is part of a
+ * well-formed UTF-8 character, or when some are (a UTF-8 file with a bad
+ * byte: the error is reported with its line); Windows-1252 otherwise. A
+ * chunk of only ASCII decides nothing.
+ */
+static void detect(struct crm_csv *r, const unsigned char *s, size_t n)
+{
+	size_t i = 0, good = 0, bad = 0, k;
+
+	while (i < n) {
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		k = s[i] >= 0xF0 ? 4 : s[i] >= 0xE0 ? 3 : 2;
+		if (s[i] >= 0xC2 && s[i] <= 0xF4 && k <= n - i &&
+		    utf8_valid(s + i, k)) {
+			good++;
+			i += k;
+		} else {
+			bad++;
+			i++;
+		}
+	}
+	if (good > 0 || bad > 0)
+		r->enc = bad == 0 || good > 0 ? CRM_ENC_UTF8 : CRM_ENC_CP1252;
+}
+
+/*
+ * fill: turn the next chunk of input into UTF-8 in r->in. Bytes of a
+ * character cut at the end of a read stay in r->raw for the next call.
+ * Returns 1, 0 at the end of the input, -1 on an error.
  */
 static int fill(struct crm_csv *r)
 {
-	size_t keep = r->carry, n;
+	unsigned char *d = r->in, *s = r->raw;
+	size_t n = 0, i, keep = 0, len;
+	unsigned long u, lo;
+	int eof;
 
-	memmove(r->in, r->in + r->inlen, keep);
-	n = fread(r->in + keep, 1, CHUNK, r->fp);
-	if (n == 0 && ferror(r->fp))
-		return fail(r, r->line, "read error: %s", strerror(errno));
+	if (r->rawpeek) {
+		r->rawpeek = 0;
+		n = r->rawlen;
+	} else {
+		n = fread(r->raw + r->rawlen, 1, CHUNK, r->fp);
+		if (n == 0 && ferror(r->fp))
+			return fail(r, r->line, "read error: %s",
+			    strerror(errno));
+		crm_sha256_update(&r->sha, r->raw + r->rawlen, n);
+		r->offset += (long long)n;
+		r->rawlen += n;
+	}
+	eof = n == 0;
+	len = r->rawlen;
 	r->inpos = 0;
-	r->inlen = keep + n;
-	r->carry = n > 0 ? utf8_tail(r->in, r->inlen) : 0;
-	r->inlen -= r->carry;
-	return keep + n > 0;
+	if (r->enc == CRM_ENC_AUTO)
+		detect(r, s, eof ? len : len - utf8_tail(s, len));
+	switch (r->enc) {
+	case CRM_ENC_AUTO:
+	case CRM_ENC_UTF8:
+		keep = eof ? 0 : utf8_tail(s, len);
+		memcpy(d, s, len - keep);
+		d += len - keep;
+		break;
+	case CRM_ENC_UTF16LE:
+		for (i = 0; i + 1 < len; i += 2) {
+			u = (unsigned long)s[i] | (unsigned long)s[i + 1] << 8;
+			if (u >= 0xDC00 && u <= 0xDFFF)
+				return fail(r, r->line, "invalid UTF-16 "
+				    "(a low surrogate alone)");
+			if (u >= 0xD800 && u <= 0xDBFF) {
+				if (i + 3 >= len)
+					break;
+				lo = (unsigned long)s[i + 2] |
+				    (unsigned long)s[i + 3] << 8;
+				if (lo < 0xDC00 || lo > 0xDFFF)
+					return fail(r, r->line, "invalid "
+					    "UTF-16 (a high surrogate alone)");
+				u = 0x10000 + ((u - 0xD800) << 10) +
+				    (lo - 0xDC00);
+				i += 2;
+			}
+			d += put_utf8(d, u);
+		}
+		keep = len - i;
+		if (eof && keep > 0)
+			return fail(r, r->line, "invalid UTF-16 (the file "
+			    "ends inside a character)");
+		break;
+	default:
+		for (i = 0; i < len; i++)
+			d += put_utf8(d, byte_to_ucs(r->enc, s[i]));
+		break;
+	}
+	memmove(s, s + len - keep, keep);
+	r->rawlen = keep;
+	r->inlen = (size_t)(d - r->in);
+	return !eof || r->inlen > 0;
 }
 
 /* sep_line: the length of a first line "sep=X" or "\"sep=X\"" (X one of
@@ -511,22 +660,47 @@ static int sniff(const unsigned char *s, size_t len)
 static int start(struct crm_csv *r)
 {
 	const unsigned char *s;
-	size_t len, k;
+	size_t len, k, n;
 	int rc, d = 0;
 
 	r->started = 1;
+	n = fread(r->raw, 1, CHUNK, r->fp);
+	if (n == 0 && ferror(r->fp))
+		return fail(r, 1, "read error: %s", strerror(errno));
+	crm_sha256_update(&r->sha, r->raw, n);
+	r->offset = (long long)n;
+	r->rawlen = n;
+	r->rawpeek = 1;
+	s = r->raw;
+	if (n >= 2 && s[0] == 0xFF && s[1] == 0xFE &&
+	    r->enc != CRM_ENC_UTF8) {
+		r->enc = CRM_ENC_UTF16LE;
+		k = 2;
+	} else if (n >= 2 && ((s[0] == 0xFF && s[1] == 0xFE) ||
+	    (s[0] == 0xFE && s[1] == 0xFF))) {
+		return fail(r, 1, r->enc == CRM_ENC_UTF8 && s[0] == 0xFF ?
+		    "UTF-16 text (save it as \"CSV UTF-8\")" :
+		    "UTF-16 big-endian text (save it as \"CSV UTF-8\")");
+	} else if (n >= 3 && s[0] == 0xEF && s[1] == 0xBB && s[2] == 0xBF) {
+		if (r->enc == CRM_ENC_AUTO)
+			r->enc = CRM_ENC_UTF8;
+		k = 3;
+	} else {
+		k = 0;
+	}
+	if (k > 0) {
+		r->bom = 1;
+		memmove(r->raw, r->raw + k, n - k);
+		r->rawlen -= k;
+	}
 	if ((rc = fill(r)) < 0)
 		return -1;
 	s = r->in;
 	len = r->inlen;
-	if (len >= 2 && ((s[0] == 0xFF && s[1] == 0xFE) ||
-	    (s[0] == 0xFE && s[1] == 0xFF)))
-		return fail(r, 1, "UTF-16 text (save it as \"CSV UTF-8\")");
-	if (len >= 3 && s[0] == 0xEF && s[1] == 0xBB && s[2] == 0xBF)
-		r->inpos = 3;
-	if ((k = sep_line(s + r->inpos, len - r->inpos, &d)) > 0) {
+	if ((k = sep_line(s, len, &d)) > 0) {
 		r->inpos += k;
 		r->line = 2;
+		r->sepline = d;
 		if (r->delim == 0)
 			r->delim = d;
 	}
@@ -534,9 +708,13 @@ static int start(struct crm_csv *r)
 		r->delim = sniff(s + r->inpos, len - r->inpos);
 	if (memchr(s, '\n', len) == NULL && memchr(s, '\r', len) != NULL)
 		r->eol = '\r';
+	else if ((s = memchr(s + r->inpos, '\n', len - r->inpos)) != NULL &&
+	    s > r->in + r->inpos && s[-1] == '\r')
+		r->crlf = 1;
+	r->tsv = r->delim == '\t' && r->enc != CRM_ENC_UTF16LE;
 
 	csv_set_delim(&r->p, (unsigned char)r->delim);
-	if (r->delim == '\t')
+	if (r->tsv)
 		csv_set_quote(&r->p, '\0');
 	csv_set_space_func(&r->p, keep_space);
 	csv_set_realloc_func(&r->p, capped_realloc);
@@ -592,8 +770,14 @@ struct crm_csv *crm_csv_open(FILE *fp, const char *name, int delim)
 	r->name = strdup(name);
 	r->errsize = strlen(name) + 160;
 	r->err = calloc(1, r->errsize);
-	r->in = malloc(CHUNK + 4);
+	r->enc = CRM_ENC_UTF8;
+	crm_sha256_init(&r->sha);
+	/* A byte becomes at most 3 bytes of UTF-8 (Windows-1252 0x80 is €);
+	 * 4 bytes of UTF-16 become at most 4. */
+	r->in = malloc(3 * (CHUNK + 8));
+	r->raw = malloc(CHUNK + 8);
 	if (r->name == NULL || r->err == NULL || r->in == NULL ||
+	    r->raw == NULL ||
 	    csv_init(&r->p, CSV_STRICT | CSV_STRICT_FINI) != 0) {
 		crm_csv_close(r);
 		return NULL;
@@ -676,6 +860,7 @@ void crm_csv_close(struct crm_csv *r)
 	free(r->name);
 	free(r->err);
 	free(r->in);
+	free(r->raw);
 	free(r->buf);
 	free(r->off);
 	free(r->recs);
@@ -720,4 +905,137 @@ int crm_csv_column(char *const *hdr, size_t n, const char *col)
 		if (same_name(hdr[i], col))
 			return (int)i;
 	return -1;
+}
+
+static const struct { const char *name; enum crm_enc enc; } enc_names[] = {
+	{ "auto", CRM_ENC_AUTO }, { "utf-8", CRM_ENC_UTF8 },
+	{ "utf8", CRM_ENC_UTF8 }, { "windows-1252", CRM_ENC_CP1252 },
+	{ "cp1252", CRM_ENC_CP1252 }, { "iso-8859-1", CRM_ENC_LATIN1 },
+	{ "latin1", CRM_ENC_LATIN1 }, { "iso-8859-15", CRM_ENC_LATIN9 },
+	{ "latin9", CRM_ENC_LATIN9 }, { "utf-16le", CRM_ENC_UTF16LE },
+	{ "utf-16", CRM_ENC_UTF16LE },
+};
+
+int crm_enc_parse(const char *name, enum crm_enc *enc)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(enc_names) / sizeof(enc_names[0]); i++)
+		if (strcasecmp(name, enc_names[i].name) == 0) {
+			*enc = enc_names[i].enc;
+			return 0;
+		}
+	return -1;
+}
+
+const char *crm_enc_name(enum crm_enc enc)
+{
+	switch (enc) {
+	case CRM_ENC_AUTO: return "auto";
+	case CRM_ENC_UTF8: return "utf-8";
+	case CRM_ENC_CP1252: return "windows-1252";
+	case CRM_ENC_LATIN1: return "iso-8859-1";
+	case CRM_ENC_LATIN9: return "iso-8859-15";
+	case CRM_ENC_UTF16LE: return "utf-16le";
+	}
+	return "?";
+}
+
+void crm_csv_set_encoding(struct crm_csv *r, enum crm_enc enc)
+{
+	r->enc = enc;
+	r->autoenc = enc == CRM_ENC_AUTO;
+}
+
+void crm_csv_dialect(const struct crm_csv *r, struct crm_dialect *d)
+{
+	d->delim = r->delim;
+	d->enc = r->enc == CRM_ENC_AUTO ? CRM_ENC_UTF8 : r->enc;
+	d->bom = r->bom;
+	d->crlf = r->crlf;
+	d->cr = r->eol == '\r';
+	d->sepline = r->sepline;
+	d->tsv = r->tsv;
+}
+
+long long crm_csv_offset(const struct crm_csv *r)
+{
+	return r->offset;
+}
+
+void crm_csv_sha256(struct crm_csv *r, char hex[65])
+{
+	unsigned char d[32];
+
+	crm_sha256_final(&r->sha, d);
+	crm_sha256_hex(d, hex);
+	crm_sha256_init(&r->sha);
+}
+
+/* ucs_to_byte: the byte for code point u in the 8-bit encoding enc, or
+ * '?' when it has none. */
+static int ucs_to_byte(enum crm_enc enc, unsigned long u)
+{
+	size_t i;
+
+	if (u < 0x80)
+		return (int)u;
+	if (enc == CRM_ENC_CP1252) {
+		for (i = 0; i < 32; i++)
+			if (cp1252_hi[i] == u)
+				return (int)(0x80 + i);
+		return u >= 0xA0 && u <= 0xFF ? (int)u : '?';
+	}
+	if (enc == CRM_ENC_LATIN9) {
+		for (i = 0; i < 8; i++) {
+			if (latin9[i].u == u)
+				return latin9[i].b;
+			if (latin9[i].b == u)
+				return '?';
+		}
+	}
+	return u <= 0xFF ? (int)u : '?';
+}
+
+int crm_csv_encode(enum crm_enc enc, const char *str, size_t n,
+    struct crm_buf *b)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	unsigned long u;
+	size_t i = 0, k;
+
+	if (enc == CRM_ENC_UTF8 || enc == CRM_ENC_AUTO)
+		return crm_buf_add(b, s, n);
+	while (i < n) {
+		u = s[i];
+		k = u >= 0xF0 ? 4 : u >= 0xE0 ? 3 : u >= 0xC0 ? 2 : 1;
+		if (k > n - i)
+			k = 1;
+		if (k == 2)
+			u &= 0x1F;
+		else if (k == 3)
+			u &= 0x0F;
+		else if (k == 4)
+			u &= 0x07;
+		for (size_t j = 1; j < k; j++)
+			u = u << 6 | (s[i + j] & 0x3F);
+		i += k;
+		if (enc == CRM_ENC_UTF16LE) {
+			if (u >= 0x10000) {
+				unsigned long v = u - 0x10000;
+				unsigned hi = (unsigned)(0xD800 + (v >> 10));
+				unsigned lo = (unsigned)(0xDC00 + (v & 0x3FF));
+				crm_buf_addc(b, (int)(hi & 0xFF));
+				crm_buf_addc(b, (int)(hi >> 8));
+				crm_buf_addc(b, (int)(lo & 0xFF));
+				crm_buf_addc(b, (int)(lo >> 8));
+			} else {
+				crm_buf_addc(b, (int)(u & 0xFF));
+				crm_buf_addc(b, (int)(u >> 8));
+			}
+		} else {
+			crm_buf_addc(b, ucs_to_byte(enc, u));
+		}
+	}
+	return b->oom ? -1 : 0;
 }

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+struct crm_buf;
+
 struct crm_csv;
 
 /* Maximum length of one field; longer fields are an error, not a crash. */
@@ -53,6 +55,62 @@ const char *crm_csv_name(const struct crm_csv *r);
 /* crm_csv_errmsg: the last error as "name:line: what", or "" if none.
  * Borrowed: valid until crm_csv_close(). */
 const char *crm_csv_errmsg(const struct crm_csv *r);
+
+/*
+ * Encodings. crm_csv_open reads UTF-8 (a UTF-8 BOM skipped, anything else
+ * an error). crm_csv_set_encoding, called before the first read, chooses
+ * another: CRM_ENC_AUTO reads UTF-16LE when the file starts with its BOM
+ * (Excel's "Unicode Text"), UTF-8 after a UTF-8 BOM or when the bytes are
+ * UTF-8 (a file with well-formed UTF-8 characters and a bad byte is UTF-8
+ * with an error), else Windows-1252 (which reads ISO-8859-1 text the same
+ * but for 0x80..0x9F). An explicit 8-bit encoding or UTF-16LE is converted
+ * to UTF-8 before parsing. With UTF-16 and a tab, quotes work as in CSV
+ * (Excel writes them); UTF-8 TSV keeps the TSV rules above.
+ */
+enum crm_enc {
+	CRM_ENC_AUTO,
+	CRM_ENC_UTF8,
+	CRM_ENC_CP1252,
+	CRM_ENC_LATIN1,
+	CRM_ENC_LATIN9,
+	CRM_ENC_UTF16LE
+};
+
+/* crm_enc_parse: "auto" "utf-8" "windows-1252" "cp1252" "iso-8859-1"
+ * "latin1" "iso-8859-15" "latin9" "utf-16le" "utf-16" (any case) to *enc;
+ * 0, or -1 if unknown. crm_enc_name: the canonical name (static). */
+int crm_enc_parse(const char *name, enum crm_enc *enc);
+const char *crm_enc_name(enum crm_enc enc);
+
+/* crm_csv_set_encoding: see above; before the first crm_csv_read. */
+void crm_csv_set_encoding(struct crm_csv *r, enum crm_enc enc);
+
+/* What a file looked like, so that rows can be written back in its
+ * dialect: delimiter, encoding (as decided so far; UTF-8 while only ASCII
+ * was read), a BOM, CRLF or CR-only line ends, a sep= line, TSV rules. */
+struct crm_dialect {
+	int delim;
+	enum crm_enc enc;
+	int bom, crlf, cr, sepline, tsv;
+};
+
+/* crm_csv_dialect: the reader's dialect (valid after the first read). */
+void crm_csv_dialect(const struct crm_csv *r, struct crm_dialect *d);
+
+/* crm_csv_offset: the number of input bytes read so far. */
+long long crm_csv_offset(const struct crm_csv *r);
+
+/* crm_csv_sha256: the SHA-256 of the input bytes read so far (all of them
+ * once crm_csv_read returned 0) as hex; call once. */
+void crm_csv_sha256(struct crm_csv *r, char hex[65]);
+
+/*
+ * crm_csv_encode: append UTF-8 text s[0..n) to b in encoding enc
+ * (characters enc cannot hold become '?'; AUTO is UTF-8). Returns 0, or -1
+ * when out of memory.
+ */
+int crm_csv_encode(enum crm_enc enc, const char *s, size_t n,
+    struct crm_buf *b);
 
 /* crm_csv_close: free the reader; NULL is a no-op. Does not fclose(). */
 void crm_csv_close(struct crm_csv *r);

@@ -120,7 +120,7 @@ missing() {
 	[[ "$output" == *crm-add* ]]
 	# The build tree's crm finds the page beside it, not an installed one.
 	export MANPAGER=cat PAGER=cat MANWIDTH=80
-	for c in add log show; do
+	for c in add log show import; do
 		run "$CRM_ROOT/cmd/crm" help "$c"
 		[ "$status" -eq 0 ]
 		[[ "$output" == *"crm-$c"* ]]

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "csv.h"
+#include "util.h"
 #include "tap.h"
 
 static char *transcript;
@@ -430,8 +431,92 @@ static void test_column(void)
 	is_int(crm_csv_column(hdr, 2, "first_name"), -1, "only n columns");
 }
 
+/* run_enc: run() with encoding enc. */
+static const char *run_enc(const char *in, size_t len, enum crm_enc enc,
+    char *encname, size_t enclen)
+{
+	FILE *fp, *out;
+	struct crm_csv *r;
+	struct crm_dialect d;
+	char **f;
+	size_t n, i, tlen;
+	int rc;
+
+	free(transcript);
+	fp = fmemopen((void *)in, len, "r");
+	out = open_memstream(&transcript, &tlen);
+	if (fp == NULL || out == NULL || (r = crm_csv_open(fp, "t.csv", 0)) == NULL)
+		abort();
+	crm_csv_set_encoding(r, enc);
+	while ((rc = crm_csv_read(r, &f, &n)) == 1) {
+		fprintf(out, "%ld", crm_csv_line(r));
+		for (i = 0; i < n; i++)
+			fprintf(out, "[%s]", f[i]);
+		fputc('\n', out);
+	}
+	if (rc < 0)
+		fprintf(out, "E:%s", crm_csv_errmsg(r));
+	crm_csv_dialect(r, &d);
+	snprintf(encname, enclen, "%s%s%s", crm_enc_name(d.enc),
+	    d.bom ? "+bom" : "", d.crlf ? "+crlf" : "");
+	crm_csv_close(r);
+	fclose(fp);
+	fclose(out);
+	return transcript;
+}
+
+static void test_encodings(void)
+{
+	char e[64];
+	struct crm_buf b = {0};
+	static const char u16[] = "\xFF\xFE" "a\0\t\0\xFC\0\r\0\n\0"
+	    "\"\0x\0\t\0y\0\"\0\t\0\x3D\xD8\x00\xDE\r\0\n\0";
+
+	is_str(run_enc("a;b\r\nM\xFCller;5 \x80\r\n", 16, CRM_ENC_AUTO, e,
+	    sizeof(e)), "1[a][b]\n2[M\xC3\xBCller][5 \xE2\x82\xAC]\n",
+	    "auto: Windows-1252 transcoded");
+	is_str(e, "windows-1252+crlf", "detected as windows-1252, CRLF");
+	is_str(run_enc("a\nb\nM\xC3\xBCller \xFF\n", 14, CRM_ENC_AUTO, e,
+	    sizeof(e)), "1[a]\n2[b]\nE:t.csv:3: invalid UTF-8 (not a UTF-8 "
+	    "file? save it as \"CSV UTF-8\" or give the encoding)",
+	    "auto: UTF-8 with a bad byte is UTF-8 with an error");
+	is_str(run_enc(u16, sizeof(u16) - 1, CRM_ENC_AUTO, e, sizeof(e)),
+	    "1[a][\xC3\xBC]\n2[x\ty][\xF0\x9F\x98\x80]\n",
+	    "auto: UTF-16LE with BOM, quotes with tab, surrogate pair");
+	is_str(e, "utf-16le+bom+crlf", "detected as utf-16le");
+	is_str(run_enc("\xFF\xFE" "a\0\x00\xDC", 6, CRM_ENC_AUTO, e, sizeof(e)),
+	    "E:t.csv:1: invalid UTF-16 (a low surrogate alone)",
+	    "a lone low surrogate");
+	is_str(run_enc("\xFF\xFE" "a\0b", 5, CRM_ENC_AUTO, e, sizeof(e)),
+	    "E:t.csv:1: invalid UTF-16 (the file ends inside a character)",
+	    "an odd byte at the end");
+	is_str(run_enc("x\n\xA4\n", 4, CRM_ENC_LATIN9, e, sizeof(e)),
+	    "1[x]\n2[\xE2\x82\xAC]\n", "ISO-8859-15: 0xA4 is the euro");
+	is_str(run_enc("x\n\xA4\n", 4, CRM_ENC_LATIN1, e, sizeof(e)),
+	    "1[x]\n2[\xC2\xA4]\n", "ISO-8859-1: 0xA4 is the currency sign");
+	is_str(run_enc("ab\n", 3, CRM_ENC_AUTO, e, sizeof(e)), "1[ab]\n",
+	    "auto: ASCII");
+	is_str(e, "utf-8", "ASCII counts as UTF-8");
+
+	ok(crm_csv_encode(CRM_ENC_CP1252, "\xE2\x82\xAC\xC3\xBC\xE2\x98\x83", 8,
+	    &b) == 0 && b.len == 3 && memcmp(b.s, "\x80\xFC?", 3) == 0,
+	    "encode Windows-1252: euro, u-umlaut, ? for a snowman");
+	crm_buf_reset(&b);
+	ok(crm_csv_encode(CRM_ENC_UTF16LE, "a\xF0\x9F\x98\x80", 5, &b) == 0 &&
+	    b.len == 6 && memcmp(b.s, "a\0\x3D\xD8\x00\xDE", 6) == 0,
+	    "encode UTF-16LE with a surrogate pair");
+	crm_buf_free(&b);
+	{
+		enum crm_enc x;
+		ok(crm_enc_parse("Windows-1252", &x) == 0 && x == CRM_ENC_CP1252,
+		    "encoding names");
+		ok(crm_enc_parse("ebcdic", &x) == -1, "unknown encoding");
+	}
+}
+
 int main(void)
 {
+	test_encodings();
 	test_basic();
 	test_quotes();
 	test_sniff();

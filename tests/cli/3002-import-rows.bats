@@ -1,0 +1,210 @@
+#!/usr/bin/env bats
+# crm-import: matching, modes, rejects and their round trip, idempotence,
+# all or nothing, --strict, --dry-run, batches and --undo.
+
+load helper
+
+IMP="$DATA/import"
+
+@test "rows that fail go to the reject file with line and reason; good rows commit; exit 65" {
+	cp "$IMP/mixed.csv" .
+	run crm-import mixed.csv
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"mixed.csv:3: invalid email \"ben@\""* ]]
+	[[ "$output" == *"1 added"*"6 rejected (in mixed.rejects.csv)"* ]]
+	[ "$(sql 'SELECT ref FROM customers')" = K1 ]
+	run cat mixed.rejects.csv
+	expect_text 'ref,name,email,at,kind,amount,reject_line,reject_reason
+K2,Ben Beck,ben@,2026-11-20,purchase,10,3,"invalid email ""ben@"": bad domain in email address"
+K3,Cleo Cox,cleo@example.de,01/02/2026,purchase,10,4,"invalid date ""01/02/2026"": ambiguous date, use --date-format (give date-format in a mapping file)"
+K4,Dora Dix,dora@example.de,2026-11-20,purchase,"1,234",5,"invalid amount ""1,234"": ambiguous amount, thousands or decimals (give decimal in a mapping file)"
+K5,Emil Eck,emil@example.de,2026-11-20,purchse,5,6,"unknown kind ""purchse""; kinds are: purchase, return, complaint, service, callback, email_in, email_out, letter_in, letter_out, call, survey, review, cart_abandoned, campaign_sent, campaign_response, note (or map it in a mapping file)"
+K6,Fred Fox,fred@example.de,2026-11-21,purchase,7.50,7,"7 fields, the header has 6",extra
+K7,Gina Gul,,,,,8,"2 fields, the header has 6"'
+}
+
+@test "rejects round trip: fix the reject file and import it again" {
+	cp "$IMP/mixed.csv" .
+	run crm-import mixed.csv
+	[ "$status" -eq 65 ]
+	sed -e 's/ben@,/ben@example.de,/' -e 's|01/02/2026|2026-02-01|' \
+	    -e 's/"1,234"/1234/' -e 's/purchse/purchase/' -e 's/,extra$//' \
+	    -e 's/^K7,Gina Gul,,,,,/K7,Gina Gul,gina@example.de,2026-11-22,note,,/' \
+	    mixed.rejects.csv >fixed.csv
+	run crm-import --rejects again.csv fixed.csv
+	[ "$status" -eq 0 ] || { echo "$output"; cat again.csv; false; }
+	[ ! -e again.csv ]
+	[ "$(sql 'SELECT count(*) FROM customers')" = 7 ]
+	[ "$(sql 'SELECT count(*) FROM events')" = 7 ]
+	[ "$(sql "SELECT attrs FROM customers WHERE ref = 'K2'")" = "{}" ]
+}
+
+@test "the reject file of a German Excel file is German Excel too" {
+	printf 'Kundennummer;Name;E-Mail\r\nK1;J\366rg Wei\337;falsch\r\n' >de.csv
+	run crm-import de.csv
+	[ "$status" -eq 65 ]
+	printf 'Kundennummer;Name;E-Mail;reject_line;reject_reason\r\nK1;J\366rg Wei\337;falsch;2;"invalid email ""falsch"": email address needs exactly one '"'"'@'"'"'"\r\n' >want.csv
+	cmp want.csv de.rejects.csv || { od -c de.rejects.csv | head; false; }
+}
+
+@test "importing the same files twice changes nothing the second time" {
+	scripts="$CRM_ROOT/scripts"
+	"$scripts/gen-data" -c 30 -e 6 -s 3 .
+	crm-import -q customers.csv events.csv
+	sql "SELECT * FROM customers ORDER BY id; SELECT * FROM events ORDER BY id; SELECT * FROM consents ORDER BY id; SELECT * FROM tags" >before.txt
+	run crm-import customers.csv events.csv
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == *"customers 0 created, 0 updated, 30 unchanged; events 0 added, 0 already present; 0 rejected; nothing changed"* ]]
+	[[ "${lines[1]}" == *"customers 0 created, 0 updated, 0 unchanged; events 0 added, "*" already present; 0 rejected; nothing changed"* ]]
+	sql "SELECT * FROM customers ORDER BY id; SELECT * FROM events ORDER BY id; SELECT * FROM consents ORDER BY id; SELECT * FROM tags" >after.txt
+	diff before.txt after.txt
+}
+
+@test "German Excel export of the generated data imports the same as plain CSV" {
+	"$CRM_ROOT/scripts/gen-data" -c 20 -e 5 -s 4 .
+	crm-import -q customers.csv events.csv
+	crm-import -q -d de.db customers-de.csv events-de.csv
+	q="SELECT c.ref, c.first_name, c.last_name, c.email, c.street, c.city, e.at, e.kind, e.amount_cents, e.category FROM events e JOIN customers c ON c.id = e.customer_id ORDER BY e.id"
+	[ "$(sql "$q")" = "$(sqlite3 de.db "$q")" ]
+	[ "$(sql 'SELECT count(*) FROM events')" -gt 20 ]
+}
+
+@test "matching: ref, else email, else phone; empty cells never erase; duplicates merged" {
+	add_anna
+	printf 'ref,email,phone,city,company\n,ANNA@example.de,,Hamburg,\n,,030/1234567,,Müller GmbH\nK1,,,,\n' >m.csv
+	run crm-import m.csv
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"customers 0 created, 2 updated, 0 unchanged"* ]]
+	run sql "SELECT ref, email, phone, city, company FROM customers"
+	expect_text "K1|anna@example.de|+49301234567|Hamburg|Müller GmbH"
+	printf 'ref,name,email\nK9,Ina Iser,ina@example.de\nK9,,ina@example.de\nK9,Ina Iser-Neu,\n' >d.csv
+	run crm-import d.csv
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"customers 1 created, 0 updated"* ]]
+	[ "$(sql "SELECT first_name, last_name FROM customers WHERE ref = 'K9'")" = "Ina|Iser-Neu" ]
+}
+
+@test "a row matching two customers is rejected as ambiguous; --match limits the keys" {
+	add_anna
+	crm-add -q --ref K2 --email ben@example.de >/dev/null
+	printf 'ref,email,city\nK1,ben@example.de,Bonn\n' >a.csv
+	run crm-import a.csv
+	[ "$status" -eq 65 ]
+	[[ "$output" == *'a.csv:2: ambiguous: ref K1 is customer #1 but email ben@example.de is customer #2'* ]]
+	printf 'email,phone,city\n,030 1234567,Bonn\n' >p.csv
+	run crm-import --match ref,email p.csv
+	[ "$status" -eq 0 ]
+	[ "$(sql "SELECT count(*) FROM customers WHERE phone = '+49301234567'")" = 2 ]
+	printf 'ref,phone,city\n,030 1234567,Ulm\n' >q.csv
+	run crm-import q.csv
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"ambiguous: phone +49301234567 belongs to several customers"* ]]
+	run crm-import --match nope p.csv
+	[ "$status" -eq 64 ]
+}
+
+@test "--mode create and --mode update" {
+	add_anna
+	printf 'ref,city\nK1,Bonn\nK5,Köln\n' >c.csv
+	run crm-import --mode create c.csv
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"c.csv:2: customer K1 exists already"* ]]
+	[ "$(sql "SELECT city FROM customers WHERE ref = 'K1'")" = Berlin ]
+	[ "$(sql "SELECT city FROM customers WHERE ref = 'K5'")" = Köln ]
+	printf 'ref,city\nK1,Bonn\nK6,Ulm\n' >u.csv
+	run crm-import --mode update u.csv
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"u.csv:3: no customer K6"* ]]
+	[ "$(sql "SELECT city FROM customers WHERE ref = 'K1'")" = Bonn ]
+}
+
+@test "--strict commits nothing when a row is bad" {
+	cp "$IMP/mixed.csv" .
+	run crm-import --strict mixed.csv
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"--strict: nothing stored"* ]]
+	[ "$(sql 'SELECT count(*) FROM customers')" = 0 ]
+	[ "$(sql 'SELECT count(*) FROM batches')" = 0 ]
+}
+
+@test "--dry-run shows field by field what would change and stores nothing" {
+	add_anna
+	printf 'ref,city,at,kind,amount\nK1,Hamburg,2026-11-20,purchase,5\nK2,Bonn,,,\n' >d.csv
+	run crm-import -n -q d.csv
+	[ "$status" -eq 0 ]
+	expect_text "line,action,customer,field,old,new
+2,update,K1,city,Berlin,Hamburg
+2,event,K1,,,purchase 2026-11-20 5.00
+3,create,K2,ref,,K2
+3,create,K2,city,,Bonn"
+	[ "$(sql "SELECT city FROM customers WHERE ref = 'K1'")" = Berlin ]
+	[ "$(sql 'SELECT count(*) FROM customers')" = 1 ]
+	[ "$(sql 'SELECT count(*) FROM batches')" = 0 ]
+}
+
+@test "--list shows batches; --undo restores old values and removes what was added" {
+	add_anna
+	crm-log -q K1 note --subject keep >/dev/null
+	sql "SELECT * FROM customers" >before.txt
+	printf 'ref,city,tags,consent_newsletter,at,kind\nK1,Hamburg,vip,ja,2026-11-20,purchase\nK2,Bonn,,nein,2026-11-21,purchase\n' >u.csv
+	run crm-import u.csv
+	[ "$status" -eq 0 ]
+	run crm-import --list --format csv
+	[ "$status" -eq 0 ]
+	[[ "${lines[1]}" == "1,u.csv,"*",2026-11-26T12:00:00,2026-11-26T12:00:00,tester,"*'""created"":1,""updated"":1'* ]]
+	run crm-import --undo 1
+	[ "$status" -eq 0 ]
+	expect_text "crm-import: batch 1 undone: 1 customers deleted, 2 changes restored, 2 events deleted"
+	sql "SELECT * FROM customers" >after.txt
+	diff before.txt after.txt
+	[ "$(sql 'SELECT count(*) FROM events')" = 1 ]
+	[ "$(sql 'SELECT count(*) FROM tags')" = 0 ]
+	[ "$(sql 'SELECT count(*) FROM consents')" = 0 ]
+	run crm-import --undo 1
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"batch 1 was undone already"* ]]
+	run crm-import --undo 7
+	[ "$status" -eq 65 ]
+}
+
+@test "all or nothing: a file killed in the middle leaves the database as before" {
+	"$CRM_ROOT/scripts/gen-data" -c 40000 -e 1 -s 5 .
+	crm-add -q --ref X1 --city Berlin >/dev/null
+	sql "SELECT * FROM customers" >before.txt
+	crm-import --progress customers.csv 2>progress.txt &
+	pid=$!
+	# progress is reported every 4096 rows, inside the transaction
+	for i in $(seq 500); do
+		[ -s progress.txt ] && break
+		sleep 0.01
+	done
+	[ -s progress.txt ]
+	kill -9 $pid
+	wait $pid || true
+	sql "SELECT * FROM customers" >after.txt
+	diff before.txt after.txt
+	[ "$(sql 'SELECT count(*) FROM batches')" = 0 ]
+}
+
+@test "a file that cannot be read to its end imports nothing; the other files still do" {
+	printf 'ref,email\nK1,a@example.de\nK2,"b@example.de\n' >broken.csv
+	run crm-import broken.csv "$IMP/pipe.csv"
+	[ "$status" -eq 65 ]
+	[[ "${lines[0]}" == "crm-import: broken.csv:3: quote never closed (nothing imported from this file)" ]]
+	[ "$(sql 'SELECT group_concat(ref) FROM customers')" = "K1,K2" ]
+	[ "$(sql 'SELECT count(*) FROM batches')" = 1 ]
+}
+
+@test "standard input, summary silent with -q, usage errors" {
+	printf 'ref\nK1\n' | crm-import -q - 2>err.txt
+	[ ! -s err.txt ]
+	[ "$(sql 'SELECT ref FROM customers')" = K1 ]
+	run crm-import
+	[ "$status" -eq 64 ]
+	run crm-import --rejects r.csv a.csv b.csv
+	[ "$status" -eq 64 ]
+	run crm-import --kind nope x.csv
+	[ "$status" -eq 64 ]
+	run crm-import nosuchfile.csv
+	[ "$status" -eq 66 ]
+}
