@@ -39,7 +39,7 @@ all: $(PROGS) scripts/gen-data-bin
 # The test-data generator (scripts/gen-data runs it).
 scripts/gen-data-bin: scripts/gen-data.c
 	@echo "  CC      $@"
-	$(Q)$(CC) -std=c11 -D_GNU_SOURCE $(WARN) $(WERROR) $(CFLAGS) $(LDFLAGS) -o $@ $<
+	$(Q)$(CC) -std=c11 -D_GNU_SOURCE $(WARN) $(WERROR) $(CFLAGS) $(LDFLAGS) -o $@ $< -lm
 
 libcrm/libcrm.a: $(LIB_OBJ)
 	@echo "  AR      $@"

@@ -3,6 +3,7 @@
  * comma, DD.MM.YYYY, German headers and words, CRLF) of the same data.
  * Run through scripts/gen-data; see there for the usage. */
 #include <stdint.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,7 +194,7 @@ int main(int argc, char **argv)
 		int alive = rnd() < 0.7;
 		long span = alive ? DAYS : (long)(DAYS * (0.2 + rnd() * 0.6));
 		double t = rnd() * 120, next_camp = 30 + rnd() * 60;
-		long order = 0;
+		long order = 0, m;
 
 		snprintf(ref, sizeof(ref), "K%06ld", i);
 		snprintf(mail, sizeof(mail), "%s.%ld@example.org", firstmail[f], i);
@@ -208,21 +209,25 @@ int main(int argc, char **argv)
 			    cp1252(first[f], b1), cp1252(last[l], b2), mail, phone,
 			    cp1252(st, b3), plz[c], cp1252(city[c], b1 + 32),
 			    vip ? "vip" : "", nl ? "ja" : "nein", po ? "ja" : "nein");
-		/* Exactly per events; rhythm scaled so they fit the span. */
-		if (per > 0 && rhythm * (double)per * 0.7 > (double)span)
-			rhythm = (double)span / ((double)per * 0.7);
-		for (k = 0; k < per; ) {
+		/* About per events on average, but customers differ as in real
+		 * shops: many buy once, a few very often (an exponential number
+		 * of repeat events); dead customers stop at the end of their
+		 * span. The rhythm is scaled so that the events fit the span. */
+		m = per > 0 ? 1 + (long)(-log(1 - rnd()) * (double)(per - 1)) : 0;
+		if (m > 0 && rhythm * (double)m * 0.7 > (double)span)
+			rhythm = (double)span / ((double)m * 0.7);
+		for (k = 0; k < m; ) {
 			int ct = rnd() < 0.6 ? fav : pick(NCAT);
 			long cents = (long)(price[ct] * level * (0.7 + rnd() * 0.6) * 100);
 			double r;
 
 			day = (int)t;
-			if (nl && t >= next_camp && k < per) {
+			if (nl && t >= next_camp && k < m) {
 				snprintf(eref, sizeof(eref), "NL-%d", (int)next_camp / 30);
 				event(ref, (int)next_camp, "campaign_sent", "Mailing", 3, -1,
 				    -1, 0, 0, -1, -1, eref);
 				k++;
-				if (k < per && rnd() < (resp == 3 ? 0.35 : 0.08)) {
+				if (k < m && rnd() < (resp == 3 ? 0.35 : 0.08)) {
 					event(ref, (int)next_camp + 2, "campaign_response",
 					    "Mailingreaktion", 3, -1, -1, 0, 0, -1, -1, eref);
 					k++;
@@ -230,7 +235,7 @@ int main(int argc, char **argv)
 				next_camp += 60;
 				continue;
 			}
-			if (k >= per)
+			if (k >= m)
 				break;
 			ch = rnd() < 0.7 ? pch : pick(NCHAN - 1);
 			snprintf(eref, sizeof(eref), "B-%ld-%ld", i, ++order);
@@ -238,24 +243,22 @@ int main(int argc, char **argv)
 			    pick(20) + 1, 0, -1, -1, eref);
 			k++;
 			r = rnd();
-			if (r < 0.06 && k < per) {
+			if (r < 0.06 && k < m) {
 				event(ref, day + 5, "return", "Retoure", ch, cents, ct, 0,
 				    0, -1, -1, eref);
 				k++;
-			} else if (r < 0.10 && k < per) {
+			} else if (r < 0.10 && k < m) {
 				event(ref, day + 3, "complaint", "Reklamation", ch, -1, ct,
 				    0, 0, pick(5), rnd() < 0.7, eref);
 				k++;
-			} else if (r < 0.16 && k < per) {
+			} else if (r < 0.16 && k < m) {
 				event(ref, day + 10, "review", "Bewertung", 1, -1, ct, 0,
 				    level > 1.2 ? 3 + pick(3) : 1 + pick(5), -1, -1, eref);
 				k++;
 			}
 			t += rhythm * (0.5 + rnd());
 			if (t >= span)
-				t = span - 1 - rnd() * 30;
-			if (t < 0)
-				t = 0;
+				break;
 		}
 	}
 	if ((cf && fclose(cf)) || (ef && fclose(ef)) || (cd && fclose(cd)) ||
