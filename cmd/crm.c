@@ -16,6 +16,7 @@ static const struct {
 	{ "add",  "add customers or update them, from options or CSV" },
 	{ "log",  "record events: purchases, complaints, callbacks, mail ..." },
 	{ "show", "a customer's card and timeline" },
+	{ "report", "the nightly report and the department reports" },
 };
 
 static void list(FILE *fp)

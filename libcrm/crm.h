@@ -11,5 +11,6 @@
 #include "out.h"
 #include "util.h"
 #include "mail.h"
+#include "report.h"
 
 #endif
