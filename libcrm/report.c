@@ -485,7 +485,9 @@ static int periods(struct ctx *x)
 	x->ps = x->pu = CRM_NONE;
 	if (last_nightly(x, &last_until) == -1)
 		return -1;
-	if (o->since_last || (o->kind == CRM_REPORT_NIGHTLY &&
+	if (o->kind == CRM_REPORT_CALLBACKS) {
+		x->s = CRM_NONE;        /* what is open at until */
+	} else if (o->since_last || (o->kind == CRM_REPORT_NIGHTLY &&
 	    o->since == CRM_NONE)) {
 		if (x->last_report)
 			x->s = last_until;
@@ -497,15 +499,14 @@ static int periods(struct ctx *x)
 	} else if (o->kind == CRM_REPORT_CUSTOMERS ||
 	    o->kind == CRM_REPORT_AUDIT) {
 		x->s = ALL_TIME;
-	} else if (o->kind == CRM_REPORT_CALLBACKS) {
-		x->s = CRM_NONE;
 	} else {
 		x->s = x->u - 30 * (int64_t)DAY;
 	}
 	if (x->s != CRM_NONE && x->s > x->u)
 		return crm__error(x->db, CRM_EDATA, "the period is empty: it "
 		    "would start after it ends");
-	if (x->s != CRM_NONE && x->s != ALL_TIME)
+	/* only the nightly report compares with the period before */
+	if (o->kind == CRM_REPORT_NIGHTLY)
 		previous(x->s, x->u, &x->ps, &x->pu);
 	x->r->since = x->s == ALL_TIME ? CRM_NONE : x->s;
 	x->r->until = x->u;

@@ -7,7 +7,7 @@
 load helper
 
 MAN="$CRM_ROOT/man"
-CMDS="crm-add crm-log crm-show"
+CMDS="crm-add crm-log crm-show crm-report"
 
 # help_opts CMD: the long options CMD --help prints, one a line.
 help_opts() {
