@@ -388,7 +388,7 @@ static void fig(struct ctx *x, struct crm_rtable *t, const char *metric,
 	const char *v[6];
 	int hp = x->ps != CRM_NONE;
 
-	if (type == 'n' || type == 'm') {
+	if (type == 'n') {     /* a count of nothing is 0; an average is none */
 		if (isnan(cur))
 			cur = 0;
 		if (hp && isnan(prev))
