@@ -42,6 +42,17 @@ static int64_t date(const char *opt, const char *s)
 	return t;
 }
 
+/* timing: how long each section took, on stderr ($CRM_REPORT_TIMING, for
+ * scripts/bench). */
+static void timing(const struct crm_report *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nsections; i++)
+		fprintf(stderr, "crm-report: %-12s %.3f s\n",
+		    r->sections[i]->name, r->sections[i]->seconds);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -150,6 +161,8 @@ int main(int argc, char **argv)
 	}
 	if (lock && crm_report_record(db, r) == -1)
 		cmd_die(db);
+	if (getenv("CRM_REPORT_TIMING"))
+		timing(r);
 	crm_report_unlock();
 	crm_report_free(r);
 	cmd_exit(db, 0);

@@ -1446,6 +1446,15 @@ static int department(struct ctx *x)
 
 /* ------------------------------------------------------------------ */
 
+/* seconds: a monotonic clock, for the sections' timings. */
+static double seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 struct crm_report *crm_report_build(struct crm_db *db,
     const struct crm_report_opts *o)
 {
@@ -1488,8 +1497,13 @@ struct crm_report *crm_report_build(struct crm_db *db,
 		rc = -1;
 	else if (o->kind == CRM_REPORT_NIGHTLY) {
 		for (i = 0; rc == 0 && i < sizeof(nightly) / sizeof(nightly[0]);
-		    i++)
+		    i++) {
+			double t0 = seconds();
+
 			rc = nightly[i](&x);
+			if (x.sec)
+				x.sec->seconds = seconds() - t0;
+		}
 	} else {
 		rc = department(&x);
 	}

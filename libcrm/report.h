@@ -87,6 +87,7 @@ struct crm_rsection {
 	struct crm_rtable **tables;
 	size_t ncharts;
 	struct crm_rchart *charts;
+	double seconds;         /* how long its queries took */
 };
 
 /* A built report. Everything is owned by it (crm_report_free). */
