@@ -63,6 +63,20 @@ const char *crm_report_kind_list(void)
 /* ------------------------------------------------------------------ */
 /* Building tables                                                     */
 
+/* A buyer: customer id, time of the last purchase, number of purchases. */
+struct rfm_row {
+	int64_t id, last, n;
+};
+
+/* Complaints closed in two periods, counted on the way (see buyers). */
+struct closed_count {
+	int64_t lo[2], hi[2];
+	int64_t n[2];
+};
+
+static int buyers(struct crm_db *db, int64_t as_of, struct rfm_row **out,
+    size_t *n, struct closed_count *cc);
+
 /* The state of one build. */
 struct ctx {
 	struct crm_db *db;
@@ -72,6 +86,9 @@ struct ctx {
 	int64_t s, u, ps, pu;           /* periods; ps = CRM_NONE: none */
 	int64_t last_report;            /* id of the last nightly, 0 none */
 	int64_t last_ran;
+	struct rfm_row *buyers;         /* from the pass in sec_complaints */
+	size_t nbuyers;
+	int have_buyers;
 };
 
 static char *xstrdup(struct crm_report *r, const char *s)
@@ -803,11 +820,17 @@ static int sec_complaints(struct ctx *x)
 	    " WHERE kind = 'complaint' AND ((at >= ?1 AND at < ?2) OR"
 	    " (at >= ?3 AND at < ?4))", x->s, x->u, ps, pu, c, 2) == -1)
 		return -1;
-	if (agg(x, "SELECT count(*) FILTER (WHERE closed_at >= ?1 AND "
-	    "closed_at < ?2), count(*) FILTER (WHERE closed_at >= ?3 AND "
-	    "closed_at < ?4) FROM events WHERE kind = 'complaint'"
-	    " AND closed_at IS NOT NULL", x->s, x->u, ps, pu, cl, 2) == -1)
-		return -1;
+	{
+		/* closed_at has no index: count in the one pass over the
+		 * events that also collects the buyers for the RFM section */
+		struct closed_count cc = { { x->s, ps }, { x->u, pu }, { 0, 0 } };
+
+		if (buyers(x->db, x->u, &x->buyers, &x->nbuyers, &cc) == -1)
+			return -1;
+		x->have_buyers = 1;
+		cl[0] = (double)cc.n[0];
+		cl[1] = (double)cc.n[1];
+	}
 	/* +at: find the few open items through the partial index on open
 	 * events, not every event before until through the index on at */
 	if (agg(x, "SELECT count(*) FROM events WHERE status = 'open'"
@@ -1184,68 +1207,24 @@ static const char *grid(int r, int f)
 	return map[r - 1][f - 1];
 }
 
-struct rfm_row {
-	int64_t id, last, n;
-	int r, f;
-};
 
-static int by_last(const void *a, const void *b)
-{
-	const struct rfm_row *x = a, *y = b;
-
-	return (x->last > y->last) - (x->last < y->last);
-}
-
-static int by_n(const void *a, const void *b)
-{
-	const struct rfm_row *x = a, *y = b;
-
-	return (x->n > y->n) - (x->n < y->n);
-}
-
-static int by_id(const void *a, const void *b)
-{
-	const struct rfm_row *x = a, *y = b;
-
-	return (x->id > y->id) - (x->id < y->id);
-}
-
-/* score: after sorting by a value, each row's quintile score is
- * 1 + floor(5 * (rows with a strictly smaller value) / n), so that ties
- * share a score. key reads the value. */
-static void score(struct rfm_row *v, size_t n, int which)
-{
-	size_t i, below = 0;
-
-	for (i = 0; i < n; i++) {
-		int64_t cur = which ? v[i].n : v[i].last;
-		int64_t prev = i ? (which ? v[i - 1].n : v[i - 1].last) : 0;
-		int s;
-
-		if (i == 0 || cur != prev)
-			below = i;
-		s = 1 + (int)(5 * below / n);
-		if (which)
-			v[i].f = s;
-		else
-			v[i].r = s;
-	}
-}
 
 /* buyers: the recency (last purchase) and frequency (purchases) of every
  * customer who bought before as_of, into *out (caller frees) and *n, in
  * customer_id order. One pass over the events table in storage order,
- * added up in arrays indexed by customer id: a GROUP BY would walk the
- * customer index and fetch every row from elsewhere in the file. */
+ * added up in an array indexed by customer id: a GROUP BY would walk the
+ * customer index and fetch every row from elsewhere in the file. When cc
+ * is not NULL the same pass counts the complaints closed in its periods
+ * (closed_at has no index, so that count needs a pass too). */
 static int buyers(struct crm_db *db, int64_t as_of, struct rfm_row **out,
-    size_t *n)
+    size_t *n, struct closed_count *cc)
 {
+	struct acc { int64_t last; int64_t n; } *acc;
 	struct rfm_row *v;
 	sqlite3_stmt *st;
-	int64_t maxid = 0, id, *last;
-	uint32_t *cnt;
+	int64_t maxid = 0, id, at;
 	size_t nv = 0, i;
-	int rc;
+	int rc, k;
 
 	*out = NULL;
 	*n = 0;
@@ -1254,58 +1233,136 @@ static int buyers(struct crm_db *db, int64_t as_of, struct rfm_row **out,
 	if (sqlite3_step(st) == SQLITE_ROW)
 		maxid = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
-	if (maxid <= 0)
-		return 0;
+	if (maxid < 0)
+		maxid = 0;
 	if (maxid > (int64_t)1 << 28)
 		return crm__error(db, CRM_EFAIL, "customer ids up to %lld are "
 		    "too large for the report's RFM grid", (long long)maxid);
-	last = calloc((size_t)maxid + 1, sizeof(*last));
-	cnt = calloc((size_t)maxid + 1, sizeof(*cnt));
-	if (last == NULL || cnt == NULL) {
-		free(last);
-		free(cnt);
+	if ((acc = calloc((size_t)maxid + 1, sizeof(*acc))) == NULL)
 		return crm__error(db, CRM_EFAIL, "out of memory");
-	}
-	st = crm__prepare(db, "SELECT customer_id, at FROM events NOT INDEXED"
+	st = crm__prepare(db, cc ?
+	    "SELECT customer_id, at, closed_at FROM events NOT INDEXED"
+	    " WHERE (kind = 'purchase' AND at < ?1)"
+	    " OR (kind = 'complaint' AND closed_at IS NOT NULL)" :
+	    "SELECT customer_id, at, NULL FROM events NOT INDEXED"
 	    " WHERE kind = 'purchase' AND at < ?1");
 	if (st == NULL) {
-		free(last);
-		free(cnt);
+		free(acc);
 		return -1;
 	}
 	sqlite3_bind_int64(st, 1, as_of);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
+			at = sqlite3_column_int64(st, 2);       /* closed_at */
+			for (k = 0; k < 2; k++)
+				if (at >= cc->lo[k] && at < cc->hi[k])
+					cc->n[k]++;
+			continue;
+		}
 		id = sqlite3_column_int64(st, 0);
 		if (id < 1 || id > maxid)
 			continue;
-		if (cnt[id]++ == 0 || sqlite3_column_int64(st, 1) > last[id])
-			last[id] = sqlite3_column_int64(st, 1);
-		if (cnt[id] == 1)
+		at = sqlite3_column_int64(st, 1);
+		if (acc[id].n++ == 0) {
+			acc[id].last = at;
 			nv++;
+		} else if (at > acc[id].last) {
+			acc[id].last = at;
+		}
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
-		free(last);
-		free(cnt);
+		free(acc);
 		return crm__sqlerr(db, "cannot read the purchases");
 	}
 	v = nv ? malloc(nv * sizeof(*v)) : NULL;
 	if (nv && v == NULL) {
-		free(last);
-		free(cnt);
+		free(acc);
 		return crm__error(db, CRM_EFAIL, "out of memory");
 	}
 	for (id = 1, i = 0; id <= maxid; id++) {
-		if (cnt[id] == 0)
+		if (acc[id].n == 0)
 			continue;
 		v[i].id = id;
-		v[i].last = last[id];
-		v[i].n = cnt[id];
+		v[i].last = acc[id].last;
+		v[i].n = acc[id].n;
 		i++;
 	}
-	free(last);
-	free(cnt);
+	free(acc);
 	*out = v;
+	*n = nv;
+	return 0;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* quintile: 1 + floor(5 * below / n): ties share a score. */
+static int quintile(size_t below, size_t n)
+{
+	return 1 + (int)(5 * below / n);
+}
+
+/* grid_segments: the segments of the buyers v (freed here), as
+ * crm_report_rfm returns them. */
+static int grid_segments(struct crm_db *db, struct rfm_row *v, size_t nv,
+    struct crm_segment_of **out, size_t *n)
+{
+	struct crm_segment_of *seg;
+	int64_t *lasts, maxn = 0;
+	size_t *below_n, i, lo, hi, mid;
+
+	*out = NULL;
+	*n = 0;
+	if (nv == 0) {
+		free(v);
+		return 0;
+	}
+	/* recency: the rank of each last purchase among the sorted ones;
+	 * frequency: a histogram of the purchase counts */
+	for (i = 0; i < nv; i++)
+		if (v[i].n > maxn)
+			maxn = v[i].n;
+	lasts = malloc(nv * sizeof(*lasts));
+	below_n = calloc((size_t)maxn + 2, sizeof(*below_n));
+	seg = malloc(nv * sizeof(*seg));
+	if (lasts == NULL || below_n == NULL || seg == NULL) {
+		free(v);
+		free(lasts);
+		free(below_n);
+		free(seg);
+		return crm__error(db, CRM_EFAIL, "out of memory");
+	}
+	for (i = 0; i < nv; i++) {
+		lasts[i] = v[i].last;
+		below_n[v[i].n + 1]++;
+	}
+	for (i = 1; i <= (size_t)maxn + 1; i++)
+		below_n[i] += below_n[i - 1];   /* below_n[k]: counts < k */
+	qsort(lasts, nv, sizeof(*lasts), cmp_i64);
+	for (i = 0; i < nv; i++) {
+		/* the first index whose value is not below v[i].last */
+		lo = 0;
+		hi = nv;
+		while (lo < hi) {
+			mid = lo + (hi - lo) / 2;
+			if (lasts[mid] < v[i].last)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		seg[i].customer_id = v[i].id;
+		seg[i].segment = grid(quintile(lo, nv),
+		    quintile(below_n[v[i].n], nv));
+	}
+	free(v);
+	free(lasts);
+	free(below_n);
+	*out = seg;
 	*n = nv;
 	return 0;
 }
@@ -1313,35 +1370,12 @@ static int buyers(struct crm_db *db, int64_t as_of, struct rfm_row **out,
 int crm_report_rfm(struct crm_db *db, int64_t as_of,
     struct crm_segment_of **out, size_t *n)
 {
-	struct crm_segment_of *seg;
 	struct rfm_row *v;
-	size_t nv, i;
+	size_t nv;
 
-	*out = NULL;
-	*n = 0;
-	if (buyers(db, as_of, &v, &nv) == -1)
+	if (buyers(db, as_of, &v, &nv, NULL) == -1)
 		return -1;
-	if (nv == 0) {
-		free(v);
-		return 0;
-	}
-	qsort(v, nv, sizeof(*v), by_last);
-	score(v, nv, 0);
-	qsort(v, nv, sizeof(*v), by_n);
-	score(v, nv, 1);
-	qsort(v, nv, sizeof(*v), by_id);
-	if ((seg = malloc(nv * sizeof(*seg))) == NULL) {
-		free(v);
-		return crm__error(db, CRM_EFAIL, "out of memory");
-	}
-	for (i = 0; i < nv; i++) {
-		seg[i].customer_id = v[i].id;
-		seg[i].segment = grid(v[i].r, v[i].f);
-	}
-	free(v);
-	*out = seg;
-	*n = nv;
-	return 0;
+	return grid_segments(db, v, nv, out, n);
 }
 
 /* seg_index: the index of name in crm_report_segment_names, or the count
@@ -1372,7 +1406,16 @@ static int sec_segments(struct ctx *x)
 	int rc;
 
 	section(x, "segments", "RFM segments");
-	if (crm_report_rfm(x->db, x->u, &seg, &nseg) == -1)
+	/* the built-in grid; with libcrm/rfm.c this becomes
+	 * crm_report_rfm(x->db, x->u, &seg, &nseg) */
+	if (x->have_buyers) {
+		x->have_buyers = 0;
+		rc = grid_segments(x->db, x->buyers, x->nbuyers, &seg, &nseg);
+		x->buyers = NULL;
+	} else {
+		rc = crm_report_rfm(x->db, x->u, &seg, &nseg);
+	}
+	if (rc == -1)
 		return -1;
 	x->r->segs = seg;
 	x->r->nsegs = nseg;
@@ -1604,6 +1647,12 @@ struct crm_report *crm_report_build(struct crm_db *db,
 	r->kind = o->kind;
 	r->ran_at = o->now;
 	r->title = xstrdup(r, titles[o->kind]);
+	/* the reports read much of the file: map it instead of copying
+	 * every page (no effect where SQLite cannot map) */
+	if (crm__exec(db, "PRAGMA mmap_size = 1073741824") == -1) {
+		crm_report_free(r);
+		return NULL;
+	}
 	/* one read transaction: every figure from the same state */
 	if (crm__exec(db, "BEGIN") == -1) {
 		crm_report_free(r);
@@ -1623,6 +1672,7 @@ struct crm_report *crm_report_build(struct crm_db *db,
 	} else {
 		rc = department(&x);
 	}
+	free(x.buyers);
 	if (rc == 0 && r->oom)
 		rc = crm__error(db, CRM_EFAIL, "out of memory");
 	sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL);
