@@ -1392,6 +1392,103 @@ static size_t seg_index(const char *name)
 
 #define NSEG 11 /* the names and one slot for any other */
 
+/*
+ * compare: read the segments as of the last nightly report from
+ * report_segments (one row per customer: its segment then, and the report
+ * that wrote it, i.e. since when it has that segment), count them by
+ * segment into before[], the moves into moves[][] and *moved, and note in
+ * the report what the record must change: the customers whose segment
+ * changed or who are new, and those who have none any more. Unchanged rows
+ * stay, so a night writes only what moved.
+ */
+static int compare(struct ctx *x, const struct crm_segment_of *seg,
+    size_t nseg, int64_t *before, int64_t (*moves)[NSEG], int64_t *moved)
+{
+	enum { NONE = 0xff, SEEN = 0xfe };
+	struct crm_report *r = x->r;
+	sqlite3_stmt *st;
+	unsigned char *old;
+	int64_t *rid, maxid = nseg ? seg[nseg - 1].customer_id : 0, id;
+	size_t i, cur, nch = 0;
+	int rc;
+
+	if ((st = prep(x, "SELECT max(customer_id) FROM report_segments", 0))
+	    == NULL)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_int64(st, 0) > maxid)
+		maxid = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (maxid > (int64_t)1 << 28)
+		return crm__error(x->db, CRM_EFAIL, "customer ids too large");
+	old = malloc((size_t)maxid + 1);
+	rid = malloc(((size_t)maxid + 1) * sizeof(*rid));
+	if (old == NULL || rid == NULL) {
+		free(old);
+		free(rid);
+		return crm__error(x->db, CRM_EFAIL, "out of memory");
+	}
+	memset(old, NONE, (size_t)maxid + 1);
+	st = prep(x, "SELECT customer_id, segment, report_id FROM "
+	    "report_segments", 0);
+	if (st == NULL) {
+		free(old);
+		free(rid);
+		return -1;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		if (id < 0 || id > maxid)
+			continue;
+		old[id] = (unsigned char)seg_index((const char *)
+		    sqlite3_column_text(st, 1));
+		rid[id] = sqlite3_column_int64(st, 2);
+		before[old[id]]++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(old);
+		free(rid);
+		return crm__sqlerr(x->db, "cannot read the last report");
+	}
+	r->changes = malloc((nseg + (size_t)maxid + 1) * sizeof(*r->changes));
+	if (r->changes == NULL) {
+		free(old);
+		free(rid);
+		return crm__error(x->db, CRM_EFAIL, "out of memory");
+	}
+	for (i = 0; i < nseg; i++) {
+		id = seg[i].customer_id;
+		cur = seg_index(seg[i].segment);
+		if (old[id] == NONE) {
+			r->changes[nch].customer_id = id;
+			r->changes[nch].old_report = 0;
+			r->changes[nch++].segment = seg[i].segment;
+			continue;
+		}
+		if (old[id] != cur) {
+			moves[old[id]][cur]++;
+			(*moved)++;
+			r->changes[nch].customer_id = id;
+			r->changes[nch].old_report = rid[id];
+			r->changes[nch++].segment = seg[i].segment;
+		}
+		old[id] = SEEN;
+	}
+	for (id = 0; id <= maxid; id++) {
+		if (old[id] == NONE || old[id] == SEEN)
+			continue;
+		r->changes[nch].customer_id = id;       /* no segment now */
+		r->changes[nch].old_report = rid[id];
+		r->changes[nch++].segment = NULL;
+	}
+	r->nchanges = nch;
+	r->incremental = 1;
+	free(old);
+	free(rid);
+	return 0;
+}
+
 static int sec_segments(struct ctx *x)
 {
 	struct crm_rtable *t, *sizes;
@@ -1401,8 +1498,7 @@ static int sec_segments(struct ctx *x)
 	int64_t moved = 0;
 	char b[4][VALBUF], when[CRM_TIMEBUF];
 	const char *v[5];
-	sqlite3_stmt *st;
-	size_t nseg, i, j, k = 0;
+	size_t nseg, i, j;
 	int rc;
 
 	section(x, "segments", "RFM segments");
@@ -1421,34 +1517,9 @@ static int sec_segments(struct ctx *x)
 	x->r->nsegs = nseg;
 	for (i = 0; i < nseg; i++)
 		now[seg_index(seg[i].segment)]++;
-	/* the snapshot of the last nightly report, merged by customer_id */
-	if (x->last_report) {
-		st = prep(x, "SELECT customer_id, segment FROM report_segments"
-		    " WHERE report_id = ?1 ORDER BY customer_id", 1,
-		    x->last_report);
-		if (st == NULL)
-			return -1;
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			int64_t id = sqlite3_column_int64(st, 0);
-			size_t old = seg_index((const char *)
-			    sqlite3_column_text(st, 1));
-
-			before[old]++;
-			while (k < nseg && seg[k].customer_id < id)
-				k++;
-			if (k < nseg && seg[k].customer_id == id) {
-				size_t cur = seg_index(seg[k].segment);
-
-				if (cur != old) {
-					moves[old][cur]++;
-					moved++;
-				}
-			}
-		}
-		sqlite3_finalize(st);
-		if (rc != SQLITE_DONE)
-			return crm__sqlerr(x->db, "cannot read the last report");
-	}
+	/* the segments at the last nightly report, and what changed since */
+	if (x->last_report && compare(x, seg, nseg, before, moves, &moved) == -1)
+		return -1;
 	t = figures(x);
 	{
 		int64_t keep = x->ps;
@@ -1725,6 +1796,7 @@ void crm_report_free(struct crm_report *r)
 	}
 	free(r->sections);
 	free(r->segs);
+	free(r->changes);
 	free(r->title);
 	free(r);
 }
@@ -1796,16 +1868,10 @@ int crm_report_record(struct crm_db *db, const struct crm_report *r)
 		goto fail;
 	}
 	id = sqlite3_last_insert_rowid(db->sql);
-	if (r->kind == CRM_REPORT_NIGHTLY) {
-		st = crm__prepare(db, "DELETE FROM report_segments");
-		if (st == NULL)
+	if (r->kind == CRM_REPORT_NIGHTLY && !r->incremental) {
+		/* the first snapshot: everyone */
+		if (crm__exec(db, "DELETE FROM report_segments") == -1)
 			goto fail;
-		rc = sqlite3_step(st);
-		sqlite3_finalize(st);
-		if (rc != SQLITE_DONE) {
-			crm__sqlerr(db, "cannot record the segments");
-			goto fail;
-		}
 		st = crm__prepare(db, "INSERT INTO report_segments (report_id,"
 		    " customer_id, segment) VALUES (?1, ?2, ?3)");
 		if (st == NULL)
@@ -1824,6 +1890,43 @@ int crm_report_record(struct crm_db *db, const struct crm_report *r)
 			}
 		}
 		sqlite3_finalize(st);
+	} else if (r->kind == CRM_REPORT_NIGHTLY) {
+		/* what changed since the last report */
+		sqlite3_stmt *del = crm__prepare(db, "DELETE FROM report_segments"
+		    " WHERE report_id = ?1 AND customer_id = ?2");
+
+		st = del ? crm__prepare(db, "INSERT INTO report_segments"
+		    " (report_id, customer_id, segment) VALUES (?1, ?2, ?3)") :
+		    NULL;
+		if (st == NULL) {
+			sqlite3_finalize(del);
+			goto fail;
+		}
+		for (i = 0, rc = SQLITE_DONE; i < r->nchanges &&
+		    rc == SQLITE_DONE; i++) {
+			const struct crm_segment_change *c = r->changes + i;
+
+			if (c->old_report) {
+				sqlite3_bind_int64(del, 1, c->old_report);
+				sqlite3_bind_int64(del, 2, c->customer_id);
+				rc = sqlite3_step(del);
+				sqlite3_reset(del);
+			}
+			if (rc == SQLITE_DONE && c->segment) {
+				sqlite3_bind_int64(st, 1, id);
+				sqlite3_bind_int64(st, 2, c->customer_id);
+				sqlite3_bind_text(st, 3, c->segment, -1,
+				    SQLITE_STATIC);
+				rc = sqlite3_step(st);
+				sqlite3_reset(st);
+			}
+		}
+		sqlite3_finalize(st);
+		sqlite3_finalize(del);
+		if (rc != SQLITE_DONE) {
+			crm__sqlerr(db, "cannot record the segments");
+			goto fail;
+		}
 	}
 	return crm_db_commit(db);
 fail:

@@ -50,6 +50,14 @@ struct crm_report_opts {
  * until (customers and audit: all time; callbacks: what is open at until).
  */
 
+/* A customer whose segment the record changes: the row written by
+ * old_report (0: none) goes, a row with segment (NULL: none) comes. */
+struct crm_segment_change {
+	int64_t customer_id;
+	int64_t old_report;
+	const char *segment;
+};
+
 /* A table of formatted values; what every section holds. */
 struct crm_rtable {
 	char *name;             /* unique within the report: --section NAME */
@@ -99,9 +107,13 @@ struct crm_report {
 	int64_t psince, puntil; /* previous period, CRM_NONE when none */
 	size_t nsections;
 	struct crm_rsection **sections;
-	/* nightly: the RFM snapshot to record */
+	/* nightly: the RFM segments to record: all of them the first time,
+	 * else only what changed since the last report (incremental) */
 	size_t nsegs;
 	struct crm_segment_of *segs;
+	int incremental;
+	size_t nchanges;
+	struct crm_segment_change *changes;
 	int oom;
 };
 
@@ -130,9 +142,12 @@ void crm_report_unlock(void);
 
 /*
  * crm_report_record: store that report r ran (table reports: kind, ran_at,
- * since, until) and, for a nightly report, its RFM snapshot in
- * report_segments, dropping older snapshots (only the latest is needed to
- * count moves). One write transaction. Returns 0 or -1.
+ * since, until) and, for a nightly report, its RFM segments in
+ * report_segments, which holds one row per customer: the segment at the
+ * latest nightly report, with the id of the report that found it (since
+ * when the customer has had it). Only the rows of customers who moved, are
+ * new or have no segment any more are written. One write transaction.
+ * Returns 0 or -1.
  */
 int crm_report_record(struct crm_db *db, const struct crm_report *r);
 

@@ -169,10 +169,25 @@ add_predictions() {
 	golden segments-moves.txt nightly --since last --section segments --no-record
 	crm-report nightly --since last --section segment_moves --format csv >out
 	[ "$(sql 'SELECT count(*) FROM reports')" = 2 ]
-	# snapshot replaced, one per customer of the latest report
+	# one row per customer; all five moved, so all were rewritten
 	[ "$(sql 'SELECT count(*) FROM report_segments')" = 5 ]
-	[ "$(sql 'SELECT count(DISTINCT report_id) FROM report_segments')" = 1 ]
+	[ "$(sql 'SELECT group_concat(report_id, "") FROM report_segments')" = 22222 ]
 	[ "$(sql 'SELECT segment FROM report_segments WHERE customer_id = 3')" = Champions ]
+	# a night in which nobody moves writes nothing
+	CRM_NOW=2026-11-27T00:00:01 crm-report nightly >/dev/null
+	[ "$(sql 'SELECT group_concat(report_id, "") FROM report_segments')" = 22222 ]
+	# one who moves is rewritten alone; a customer without a segment goes
+	sql "INSERT INTO report_segments VALUES (3, 99, 'Loyal')"
+	CRM_NOW=2026-11-27T12:00:00 crm-log -q K3 purchase --amount 10 --at 2026-11-27T10:00 >/dev/null
+	CRM_NOW=2026-11-27T12:00:00 crm-report nightly --since last --section segment_moves --format csv >out
+	# (README: as of 11-27 12:00 K5 stays At Risk, the others move)
+	[ "$(sql 'SELECT group_concat(customer_id || ":" || report_id || ":" || segment, " ") FROM report_segments')" = \
+	    "1:2:At Risk 2:4:Hibernating 3:4:Loyal 4:4:Potential Loyalists 5:4:About To Sleep" ]
+	expect_text "from,to,customers
+Champions,Loyal,1
+Promising,About To Sleep,1
+About To Sleep,Potential Loyalists,1
+At Risk,Hibernating,1"
 }
 
 @test "--since last and the default period follow the recorded runs" {
