@@ -179,7 +179,7 @@ add_predictions() {
 	# one who moves is rewritten alone; a customer without a segment goes
 	sql "INSERT INTO report_segments VALUES (3, 99, 'Loyal')"
 	CRM_NOW=2026-11-27T12:00:00 crm-log -q K3 purchase --amount 10 --at 2026-11-27T10:00 >/dev/null
-	CRM_NOW=2026-11-27T12:00:00 crm-report nightly --since last --section segment_moves --format csv >out
+	run env CRM_NOW=2026-11-27T12:00:00 crm-report nightly --since last --section segment_moves --format csv
 	# (README: as of 11-27 12:00 K5 stays At Risk, the others move)
 	[ "$(sql 'SELECT group_concat(customer_id || ":" || report_id || ":" || segment, " ") FROM report_segments')" = \
 	    "1:2:At Risk 2:4:Hibernating 3:4:Loyal 4:4:Potential Loyalists 5:4:About To Sleep" ]
