@@ -1113,14 +1113,109 @@ static int model(struct ctx *x, char **desc)
 }
 
 /* "At risk": churn_risk 'high', or no churn_risk and p_alive < 0.5. */
-#define AT_RISK "(p.churn_risk = 'high' OR (p.churn_risk IS NULL" \
-	" AND p.p_alive < 0.5))"
+
+/* The predictions, read once: the counts of the figures and the ids of
+ * the customers the two lists show (as JSON arrays for json_each). */
+struct pred_pass {
+	int64_t due, risk, risk_cents;
+	char due_ids[NIGHTLY_LIST * 24 + 4], risk_ids[NIGHTLY_LIST * 24 + 4];
+};
+
+/* top: keep the n best (key, id) pairs in k[], ids in ids[], ascending by
+ * key then id. */
+static void top(double *k, int64_t *ids, size_t *n, double key, int64_t id)
+{
+	size_t i;
+
+	if (*n == NIGHTLY_LIST && (key > k[*n - 1] ||
+	    (key == k[*n - 1] && id > ids[*n - 1])))
+		return;
+	i = *n < NIGHTLY_LIST ? (*n)++ : *n - 1;
+	for (; i > 0 && (k[i - 1] > key || (k[i - 1] == key &&
+	    ids[i - 1] > id)); i--) {
+		k[i] = k[i - 1];
+		ids[i] = ids[i - 1];
+	}
+	k[i] = key;
+	ids[i] = id;
+}
+
+/* json_ids: ids[0..n) as "[1,2,3]" into buf. */
+static void json_ids(char *buf, size_t len, const int64_t *ids, size_t n)
+{
+	size_t i, o = 0;
+
+	o += (size_t)snprintf(buf, len, "[");
+	for (i = 0; i < n && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%lld", i ? "," : "",
+		    (long long)ids[i]);
+	if (o < len)
+		snprintf(buf + o, len - o, "]");
+}
+
+static int predictions_pass(struct ctx *x, struct pred_pass *pp)
+{
+	double dk[NIGHTLY_LIST], rk[NIGHTLY_LIST];
+	int64_t did[NIGHTLY_LIST], rid[NIGHTLY_LIST], id, next, lo = x->u,
+	    hi = x->u + DUE_DAYS * (int64_t)DAY;
+	size_t nd = 0, nr = 0;
+	const unsigned char *risk;
+	sqlite3_stmt *st;
+	int rc, at_risk;
+
+	memset(pp, 0, sizeof(*pp));
+	st = prep(x, "SELECT customer_id, next_purchase, p_alive, clv_cents,"
+	    " churn_risk FROM predictions", 0);
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
+			next = sqlite3_column_int64(st, 1);
+			if (next >= lo && next < hi) {
+				pp->due++;
+				top(dk, did, &nd, (double)next, id);
+			}
+		}
+		risk = sqlite3_column_text(st, 4);
+		/* at risk: churn_risk high, or none and p_alive below 0.5 */
+		at_risk = risk ? strcmp((const char *)risk, "high") == 0 :
+		    sqlite3_column_type(st, 2) != SQLITE_NULL &&
+		    sqlite3_column_double(st, 2) < 0.5;
+		if (at_risk) {
+			pp->risk++;
+			pp->risk_cents += sqlite3_column_int64(st, 3);
+			top(rk, rid, &nr, -sqlite3_column_double(st, 3), id);
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return crm__sqlerr(x->db, "cannot read the predictions");
+	json_ids(pp->due_ids, sizeof(pp->due_ids), did, nd);
+	json_ids(pp->risk_ids, sizeof(pp->risk_ids), rid, nr);
+	return 0;
+}
+
+/* listed: fill t from sql with ?1 bound to the JSON array of ids. */
+static int listed(struct ctx *x, struct crm_rtable *t, const char *ids,
+    const char *sql)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = crm__prepare(x->db, sql)) == NULL)
+		return -1;
+	crm__bind_text(st, 1, ids);
+	rc = fill(x, t, st);
+	sqlite3_finalize(st);
+	return rc;
+}
 
 static int sec_predictions(struct ctx *x)
 {
 	struct crm_rtable *t;
+	struct pred_pass pp;
 	char *desc;
-	double v[3];
 	int64_t keep = x->ps;
 	int m;
 
@@ -1140,36 +1235,32 @@ static int sec_predictions(struct ctx *x)
 		free(desc);
 	}
 	t = figures(x);
-	if (agg(x, "SELECT count(*) FILTER (WHERE p.next_purchase >= ?1"
-	    " AND p.next_purchase < ?2), count(*) FILTER (WHERE " AT_RISK "),"
-	    " coalesce(sum(p.clv_cents) FILTER (WHERE " AT_RISK "), 0)"
-	    " FROM predictions p", x->u, x->u + DUE_DAYS * (int64_t)DAY,
-	    CRM_NONE, CRM_NONE, v, 3) == -1)
+	if (predictions_pass(x, &pp) == -1)
 		return -1;
 	x->ps = CRM_NONE;
-	fig(x, t, "due_to_buy", "Due to buy in the next 14 days", 'n', v[0],
-	    NAN);
-	fig(x, t, "at_risk", "Customers at risk", 'n', v[1], NAN);
-	fig(x, t, "value_at_risk", "Lifetime value at risk", 'm', v[2], NAN);
+	fig(x, t, "due_to_buy", "Due to buy in the next 14 days", 'n',
+	    (double)pp.due, NAN);
+	fig(x, t, "at_risk", "Customers at risk", 'n', (double)pp.risk, NAN);
+	fig(x, t, "value_at_risk", "Lifetime value at risk", 'm',
+	    (double)pp.risk_cents, NAN);
 	x->ps = keep;
 	t = table(x, "due_to_buy", "Due to buy in the next 14 days",
 	    "ref,name,next_purchase,p_alive,expected_purchases,category,channel",
 	    "ssdrrss");
-	if (query(x, t, "SELECT c.ref, " NAME_SQL ", p.next_purchase,"
+	if (listed(x, t, pp.due_ids, "SELECT c.ref, " NAME_SQL ", p.next_purchase,"
 	    " p.p_alive, p.expected_purchases, p.favourite_category,"
 	    " p.preferred_channel FROM predictions p"
 	    " JOIN customers c ON c.id = p.customer_id"
-	    " WHERE p.next_purchase >= ?1 AND p.next_purchase < ?2"
-	    " ORDER BY p.next_purchase, c.id LIMIT ?3", x->u,
-	    x->u + DUE_DAYS * (int64_t)DAY, (int64_t)NIGHTLY_LIST) == -1)
+	    " WHERE p.customer_id IN (SELECT value FROM json_each(?1))"
+	    " ORDER BY p.next_purchase, c.id") == -1)
 		return -1;
 	t = table(x, "at_risk", "Valuable customers at risk",
 	    "ref,name,email,phone,clv,p_alive,churn_risk", "ssssmrs");
-	return query(x, t, "SELECT c.ref, " NAME_SQL ", c.email, c.phone,"
-	    " p.clv_cents, p.p_alive, p.churn_risk FROM predictions p"
-	    " JOIN customers c ON c.id = p.customer_id WHERE " AT_RISK
-	    " ORDER BY p.clv_cents DESC, c.id LIMIT ?1",
-	    (int64_t)NIGHTLY_LIST);
+	return listed(x, t, pp.risk_ids, "SELECT c.ref, " NAME_SQL ", c.email,"
+	    " c.phone, p.clv_cents, p.p_alive, p.churn_risk FROM predictions p"
+	    " JOIN customers c ON c.id = p.customer_id"
+	    " WHERE p.customer_id IN (SELECT value FROM json_each(?1))"
+	    " ORDER BY p.clv_cents DESC, c.id");
 }
 
 /* ------------------------------------------------------------------ */
@@ -1219,6 +1310,7 @@ static const char *grid(int r, int f)
 static int buyers(struct crm_db *db, int64_t as_of, struct rfm_row **out,
     size_t *n, struct closed_count *cc)
 {
+	enum { BATCH = 512 };
 	struct acc { int64_t last; int64_t n; } *acc;
 	struct rfm_row *v;
 	sqlite3_stmt *st;
@@ -1251,25 +1343,39 @@ static int buyers(struct crm_db *db, int64_t as_of, struct rfm_row **out,
 		return -1;
 	}
 	sqlite3_bind_int64(st, 1, as_of);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
-			at = sqlite3_column_int64(st, 2);       /* closed_at */
-			for (k = 0; k < 2; k++)
-				if (at >= cc->lo[k] && at < cc->hi[k])
-					cc->n[k]++;
-			continue;
+	/* Rows come in batches: first their ids are read and their counters
+	 * fetched ahead, then added up, so that the random accesses into acc
+	 * overlap instead of waiting for memory one by one. */
+	do {
+		int64_t bid[BATCH], bat[BATCH];
+		size_t nb = 0, j;
+
+		while (nb < BATCH && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+			if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
+				at = sqlite3_column_int64(st, 2);   /* closed_at */
+				for (k = 0; k < 2; k++)
+					if (at >= cc->lo[k] && at < cc->hi[k])
+						cc->n[k]++;
+				continue;
+			}
+			id = sqlite3_column_int64(st, 0);
+			if (id < 1 || id > maxid)
+				continue;
+			__builtin_prefetch(&acc[id], 1);
+			bid[nb] = id;
+			bat[nb++] = sqlite3_column_int64(st, 1);
 		}
-		id = sqlite3_column_int64(st, 0);
-		if (id < 1 || id > maxid)
-			continue;
-		at = sqlite3_column_int64(st, 1);
-		if (acc[id].n++ == 0) {
-			acc[id].last = at;
-			nv++;
-		} else if (at > acc[id].last) {
-			acc[id].last = at;
+		for (j = 0; j < nb; j++) {
+			struct acc *a = &acc[bid[j]];
+
+			if (a->n++ == 0) {
+				a->last = bat[j];
+				nv++;
+			} else if (bat[j] > a->last) {
+				a->last = bat[j];
+			}
 		}
-	}
+	} while (rc == SQLITE_ROW);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
 		free(acc);
@@ -1294,7 +1400,8 @@ static int buyers(struct crm_db *db, int64_t as_of, struct rfm_row **out,
 	return 0;
 }
 
-static int cmp_i64(const void *a, const void *b)
+/* by_last: order of struct last_of (below) by time. */
+static int by_last(const void *a, const void *b)
 {
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
 
@@ -1313,8 +1420,9 @@ static int grid_segments(struct crm_db *db, struct rfm_row *v, size_t nv,
     struct crm_segment_of **out, size_t *n)
 {
 	struct crm_segment_of *seg;
-	int64_t *lasts, maxn = 0;
-	size_t *below_n, i, lo, hi, mid;
+	struct last_of { int64_t last; size_t i; } *lasts;
+	int64_t maxn = 0;
+	size_t *below_n, i, below;
 
 	*out = NULL;
 	*n = 0;
@@ -1322,8 +1430,9 @@ static int grid_segments(struct crm_db *db, struct rfm_row *v, size_t nv,
 		free(v);
 		return 0;
 	}
-	/* recency: the rank of each last purchase among the sorted ones;
-	 * frequency: a histogram of the purchase counts */
+	/* recency: walk the buyers sorted by their last purchase, ties
+	 * sharing the count of those before them; frequency: a histogram of
+	 * the purchase counts */
 	for (i = 0; i < nv; i++)
 		if (v[i].n > maxn)
 			maxn = v[i].n;
@@ -1338,26 +1447,22 @@ static int grid_segments(struct crm_db *db, struct rfm_row *v, size_t nv,
 		return crm__error(db, CRM_EFAIL, "out of memory");
 	}
 	for (i = 0; i < nv; i++) {
-		lasts[i] = v[i].last;
+		lasts[i].last = v[i].last;
+		lasts[i].i = i;
 		below_n[v[i].n + 1]++;
 	}
 	for (i = 1; i <= (size_t)maxn + 1; i++)
 		below_n[i] += below_n[i - 1];   /* below_n[k]: counts < k */
-	qsort(lasts, nv, sizeof(*lasts), cmp_i64);
+	qsort(lasts, nv, sizeof(*lasts), by_last);
+	for (i = 0, below = 0; i < nv; i++) {
+		if (i > 0 && lasts[i].last != lasts[i - 1].last)
+			below = i;
+		v[lasts[i].i].n = (int64_t)quintile(below, nv) * 16 +
+		    quintile(below_n[v[lasts[i].i].n], nv);
+	}
 	for (i = 0; i < nv; i++) {
-		/* the first index whose value is not below v[i].last */
-		lo = 0;
-		hi = nv;
-		while (lo < hi) {
-			mid = lo + (hi - lo) / 2;
-			if (lasts[mid] < v[i].last)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
 		seg[i].customer_id = v[i].id;
-		seg[i].segment = grid(quintile(lo, nv),
-		    quintile(below_n[v[i].n], nv));
+		seg[i].segment = grid((int)(v[i].n / 16), (int)(v[i].n % 16));
 	}
 	free(v);
 	free(lasts);
