@@ -1112,8 +1112,6 @@ static int model(struct ctx *x, char **desc)
 	return rc == SQLITE_ROW;
 }
 
-/* "At risk": churn_risk 'high', or no churn_risk and p_alive < 0.5. */
-
 /* The predictions, read once: the counts of the figures and the ids of
  * the customers the two lists show (as JSON arrays for json_each). */
 struct pred_pass {
