@@ -81,11 +81,11 @@ static const char *people(const char *v, char t, char *buf)
 		return "-";
 	switch (t) {
 	case 'c':
-		snprintf(buf, 64, "%s%s", v[0] != '-' && strcmp(v, "0") != 0 &&
-		    strcmp(v, "0.00") != 0 ? "+" : "", v);
+		snprintf(buf, 64, "%s%s", v[0] != '-' && strtod(v, NULL) != 0 ?
+		    "+" : "", v);
 		return buf;
 	case 'P':
-		snprintf(buf, 64, "%s%s%%", v[0] != '-' && strcmp(v, "0.0") != 0 ?
+		snprintf(buf, 64, "%s%s%%", v[0] != '-' && strtod(v, NULL) != 0 ?
 		    "+" : "", v);
 		return buf;
 	case 'p':
