@@ -153,6 +153,31 @@ static void put_cell(FILE *fp, const char *s, size_t w, int right, int last)
 		fprintf(fp, "%*s", (int)(w - n), "");
 }
 
+/* put_tail: a long last column on lines of its own under the row,
+ * indented by 6, broken every WIDTH - 6 characters, at most TAIL_LINES
+ * lines (then cut with "…"). */
+#define TAIL_LINES 4
+static void put_tail(FILE *fp, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t w = WIDTH - 6, line = 0, k;
+
+	while (*p && line < TAIL_LINES) {
+		fputs("      ", fp);
+		if (line == TAIL_LINES - 1) {
+			put_cell(fp, (const char *)p, w, 0, 1);
+		} else {
+			for (k = 0; *p && !(k == w && (*p & 0xC0) != 0x80); p++) {
+				if ((*p & 0xC0) != 0x80)
+					k++;
+				fputc(*p < 0x20 ? ' ' : *p, fp);
+			}
+		}
+		fputc('\n', fp);
+		line++;
+	}
+}
+
 /* text_wrap: s wrapped at WIDTH - indent, each line indented. */
 static void text_wrap(FILE *fp, const char *s, int indent)
 {
@@ -258,11 +283,8 @@ static void text_table(FILE *fp, const struct crm_rtable *t)
 		if (tail < n) {
 			v = i == 0 ? t->cols[tail] : t->cells[(i - 1) * t->ncols +
 			    tail];
-			if (v) {
-				fputs("      ", fp);
-				put_cell(fp, v, WIDTH - 6, 0, 1);
-				fputc('\n', fp);
-			}
+			if (v)
+				put_tail(fp, v);
 		}
 	}
 }

@@ -326,3 +326,23 @@ At Risk,Hibernating,1"
 	[ ! -e "$TMP/none.db" ]
 	[ "$(sql 'SELECT count(*) FROM reports')" = 0 ]
 }
+
+@test "every department report in every format" {
+	fixture
+	add_predictions
+	P="--since 2026-11-01 --until 2026-11-26"
+	for f in text md html csv tsv json; do
+		ext=$f
+		[ "$f" = text ] && ext=txt
+		golden "dept-complaints.$ext" complaints $P --format "$f"
+		golden "dept-callbacks.$ext" callbacks --format "$f"
+		golden "dept-campaigns.$ext" campaigns $P --format "$f"
+		golden "dept-revenue.$ext" revenue --by month $P --format "$f"
+		golden "dept-customers.$ext" customers --top 3 --by clv --format "$f"
+		golden "dept-audit.$ext" audit --customer K3 --format "$f"
+	done
+	# the text ones fit 80 columns
+	for r in complaints callbacks campaigns revenue customers; do
+		[ "$(wc -L <"$DATA/report/dept-$r.txt")" -le 80 ]
+	done
+}
