@@ -232,14 +232,20 @@ At Risk,Hibernating,1"
 	fixture
 	CRM_NOW=2026-11-26T06:00:00 crm-report nightly >/dev/null    # creates the lock file
 	[ "$(stat -c %a "$CRM_DB-report.lock")" = 600 ]
-	flock "$CRM_DB-report.lock" sleep 1 &
-	sleep 0.2
+	# hold the lock until the file "hold" goes
+	touch hold
+	flock "$CRM_DB-report.lock" sh -c 'while [ -e hold ]; do sleep 0.05; done' &
+	while flock -n "$CRM_DB-report.lock" true; do sleep 0.05; done
 	run crm-report nightly --wait 0
 	[ "$status" -eq 75 ]
 	[[ "$output" == *"report lock"* ]]
-	crm-report nightly --wait 5 >out 2>err
-	[ ! -s err ]
+	crm-report nightly --wait 60 >out 2>err &
+	sleep 0.3
+	[ ! -s out ]            # still waiting
+	rm hold
 	wait
+	[ ! -s err ]
+	grep -q "^Nightly report" out
 	[ "$(sql 'SELECT count(*) FROM reports')" = 2 ]
 }
 
