@@ -20,6 +20,7 @@ static const struct {
 	{ "forget", "erase a person, keeping the statistics" },
 	{ "segment", "who is in a group: RFM, filters, consent-aware lists" },
 	{ "predict", "who buys again, when, what, and what they are worth" },
+	{ "report", "the nightly report and the department reports" },
 };
 
 static void list(FILE *fp)

@@ -18,5 +18,6 @@
 #include "segment.h"
 #include "predict.h"
 #include "import.h"
+#include "report.h"
 
 #endif

@@ -67,7 +67,7 @@ int crm_db_checkpoint(struct crm_db *db);
  * Together with the card and the events this is everything held about the
  * person. Also "segments" (the saved segments the person is in now),
  * "erased_at" (null unless erased) and "report_segments" (the RFM segment
- * the person was in at each report). Returns 0 or -1.
+ * the latest nightly report found, and since which report). Returns 0 or -1.
  */
 int crm_subject_access(struct crm_db *db, int64_t id, struct crm_buf *json);
 

@@ -1,0 +1,158 @@
+/* test-report.c: unit tests of libcrm's report module: names, formats, the
+ * built-in RFM grid (quintiles with ties), and a built report's tables. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "crm.h"
+#include "tap.h"
+
+static struct crm_db *db;
+
+/* customer: add customer ref; returns its id. */
+static int64_t customer(const char *ref)
+{
+	struct crm_customer c;
+
+	memset(&c, 0, sizeof(c));
+	c.ref = (char *)ref;
+	if (crm_customer_create(db, &c) == -1) {
+		printf("Bail out! %s\n", crm_errmsg(db));
+		exit(1);
+	}
+	return c.id;
+}
+
+/* buy: a purchase of id at time at. */
+static void buy(int64_t id, int64_t at)
+{
+	struct crm_event ev;
+
+	crm_event_init(&ev);
+	ev.customer_id = id;
+	ev.at = at;
+	ev.kind = (char *)"purchase";
+	ev.amount_cents = 1000;
+	if (crm_event_insert(db, &ev) == -1) {
+		printf("Bail out! %s\n", crm_errmsg(db));
+		exit(1);
+	}
+}
+
+/* segment: the segment of customer id in seg, or NULL. */
+static const char *segment(const struct crm_segment_of *seg, size_t n,
+    int64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (seg[i].customer_id == id)
+			return seg[i].segment;
+	return NULL;
+}
+
+int main(void)
+{
+	char path[] = "/tmp/test-report-XXXXXX";
+	char dbpath[64];
+	enum crm_report_kind k;
+	enum crm_report_fmt f;
+	struct crm_segment_of *seg;
+	struct crm_report_opts o;
+	struct crm_report *r;
+	const struct crm_rtable *t;
+	const struct crm_rsection *s;
+	int64_t id[10], day = 86400, t0 = 1790000000;
+	size_t n, i;
+	char *names;
+
+	ok(crm_report_kind_parse("nightly", &k) == 0 && k == CRM_REPORT_NIGHTLY,
+	    "nightly is a report");
+	ok(crm_report_kind_parse("audit", &k) == 0 && k == CRM_REPORT_AUDIT,
+	    "audit is a report");
+	ok(crm_report_kind_parse("weekly", &k) == -1, "weekly is not");
+	is_str(crm_report_kind_name(CRM_REPORT_CALLBACKS), "callbacks",
+	    "kind names");
+	ok(crm_report_fmt_parse("html", &f) == 0 && f == CRM_RFMT_HTML, "html");
+	ok(crm_report_fmt_parse("table", &f) == 0 && f == CRM_RFMT_TEXT,
+	    "table is text");
+	ok(crm_report_fmt_parse("xml", &f) == -1, "xml is not a format");
+
+	if (mkdtemp(path) == NULL)
+		return 1;
+	snprintf(dbpath, sizeof(dbpath), "%s/crm.db", path);
+	if (crm_db_open(&db, dbpath, "test-report", 0, 0) == -1) {
+		printf("Bail out! %s\n", crm_errmsg(db));
+		return 1;
+	}
+	ok(crm_report_rfm(db, t0, &seg, &n) == 0 && n == 0 && seg == NULL,
+	    "no customers, no segments");
+	/*
+	 * Ten buyers: customer i (0..9) buys i + 1 times, the last time on
+	 * day i, except that 8 and 9 buy as often as 7 (ties share a score).
+	 * recency: ranks 0..9 -> R = 1 + floor(5 * rank / 10): 1 1 2 2 3 3 4 4
+	 * 5 5; frequency counts 1 2 3 4 5 6 7 8 8 8: below = 0..7 7 7 ->
+	 * F = 1 1 2 2 3 3 4 4 4 4.
+	 */
+	for (i = 0; i < 10; i++) {
+		char ref[8];
+		size_t j, times = i < 8 ? i + 1 : 8;
+
+		snprintf(ref, sizeof(ref), "K%zu", i);
+		id[i] = customer(ref);
+		for (j = 0; j < times; j++)
+			buy(id[i], t0 + (int64_t)i * day - (int64_t)j * 1000);
+	}
+	customer("K-none");     /* no purchase: no segment */
+	ok(crm_report_rfm(db, t0 + 20 * day, &seg, &n) == 0, "rfm");
+	is_int((int64_t)n, 10, "ten buyers have a segment");
+	ok(seg[0].customer_id < seg[9].customer_id, "sorted by customer id");
+	is_str(segment(seg, n, id[0]), "Hibernating", "R1 F1");
+	is_str(segment(seg, n, id[2]), "Hibernating", "R2 F2");
+	is_str(segment(seg, n, id[4]), "Need Attention", "R3 F3");
+	is_str(segment(seg, n, id[5]), "Need Attention", "R3 F3 too");
+	is_str(segment(seg, n, id[6]), "Loyal", "R4 F4");
+	is_str(segment(seg, n, id[9]), "Champions", "R5 F4, a tie in F");
+	free(seg);
+	/* as of an earlier date only the purchases before it count */
+	ok(crm_report_rfm(db, t0 + 1, &seg, &n) == 0 && n == 1, "as of");
+	/* nobody is below a lone buyer: R 1, F 1 */
+	is_str(n ? seg[0].segment : NULL, "Hibernating", "a lone buyer");
+	free(seg);
+
+	/* a built report: sections, tables and find */
+	memset(&o, 0, sizeof(o));
+	o.kind = CRM_REPORT_NIGHTLY;
+	o.since = t0;
+	o.until = t0 + day;
+	o.now = t0 + day;
+	r = crm_report_build(db, &o);
+	ok(r != NULL, "nightly report built");
+	if (r) {
+		is_int((int64_t)r->nsections, 9, "nine sections");
+		s = crm_report_find(r, "sales", &t);
+		ok(s != NULL && t == NULL, "find a section");
+		s = crm_report_find(r, "callbacks", &t);
+		ok(s != NULL && t != NULL && strcmp(s->name, "service") == 0,
+		    "find a table and its section");
+		ok(crm_report_find(r, "nosuch", &t) == NULL, "unknown name");
+		names = crm_report_names(r);
+		ok(names && strstr(names, "segment_sizes") != NULL, "names");
+		free(names);
+		is_int(r->psince, t0 - day, "previous period of a day");
+		crm_report_free(r);
+	}
+	/* since after until is an error, not a crash */
+	o.since = t0 + 2 * day;
+	ok(crm_report_build(db, &o) == NULL && crm_errcode(db) == CRM_EDATA,
+	    "since after until: CRM_EDATA");
+	crm_report_free(NULL);
+	crm_db_close(db);
+	unlink(dbpath);
+	snprintf(dbpath, sizeof(dbpath), "%s/crm.db-wal", path);
+	unlink(dbpath);
+	snprintf(dbpath, sizeof(dbpath), "%s/crm.db-shm", path);
+	unlink(dbpath);
+	rmdir(path);
+	return done();
+}
