@@ -12,7 +12,7 @@
 
 enum { OPT_KIND = OPT_COMMON_LAST, OPT_MATCH, OPT_MODE, OPT_STRICT,
 	OPT_SNIFF, OPT_LIST, OPT_UNDO, OPT_ENCODING, OPT_DELIM, OPT_DECIMAL,
-	OPT_DATEFMT, OPT_PROGRESS, OPT_NOPROGRESS };
+	OPT_DATEFMT, OPT_PROGRESS, OPT_NOPROGRESS, OPT_ALLOW };
 
 #define SHOW_REJECTS 10         /* rejected rows named on stderr per file */
 
@@ -31,6 +31,7 @@ static void usage(int status)
 	    "                  [--mode upsert|create|update] [--strict] [--dry-run]\n"
 	    "                  [--encoding name] [--delimiter c] [--decimal c]\n"
 	    "                  [--date-format fmt] [--progress|--no-progress]\n"
+	    "                  [--allow-forgotten]\n"
 	    "                  [--format csv|tsv|table|json] [--excel] [--wait seconds]\n"
 	    "                  file ... | -\n"
 	    "       crm-import --sniff [-m file] [--encoding name] [--delimiter c] file\n"
@@ -167,6 +168,7 @@ int main(int argc, char **argv)
 		{ "date-format", required_argument, NULL, OPT_DATEFMT },
 		{ "progress",    no_argument,       NULL, OPT_PROGRESS },
 		{ "no-progress", no_argument,       NULL, OPT_NOPROGRESS },
+		{ "allow-forgotten", no_argument,   NULL, OPT_ALLOW },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const char *const dryhdr[] = { "line", "action", "customer",
@@ -181,7 +183,7 @@ int main(int argc, char **argv)
 	struct stat sb;
 	const char *mapfile = NULL, *rejects = NULL, *undo = NULL, *why;
 	char errbuf[1024], *p, *rej;
-	int ch, sniff = 0, list = 0, status = 0, i;
+	int ch, allow = 0, sniff = 0, list = 0, status = 0, i;
 	int64_t v;
 	FILE *fp;
 
@@ -265,6 +267,7 @@ int main(int argc, char **argv)
 			break;
 		case OPT_PROGRESS: progress = 1; break;
 		case OPT_NOPROGRESS: progress = 0; break;
+		case OPT_ALLOW: allow = 1; break;
 		default: usage(CRM_EUSAGE);
 		}
 	}
@@ -333,6 +336,7 @@ int main(int argc, char **argv)
 			err(CRM_EIO, "stdout");
 	}
 	db = cmd_open(&opts, 0);
+	crm_db_allow_forgotten(db, allow);
 	for (i = 0; i < argc; i++) {
 		fp = cmd_fopen(argv[i]);
 		total = fstat(fileno(fp), &sb) == 0 && S_ISREG(sb.st_mode) ?

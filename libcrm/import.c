@@ -3,12 +3,15 @@
  * phone, idempotent events, reject files, batches and undo. */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 
 #include "internal.h"
+#include "privacy.h"
 #include "csv.h"
 #include "customer.h"
 #include "event.h"
@@ -721,6 +724,17 @@ static void bind_customer(sqlite3_stmt *st, struct crm_customer *c)
 		crm__bind_text(st, (int)i + 1, *crm_customer_str(c, i));
 }
 
+/* forgotten: reject a row that would bring back a person erased with
+ * crm-forget (unless --allow-forgotten). 0, 1 rejected, or -1. */
+static int forgotten(struct imp *im, const struct crm_customer *c)
+{
+	if (crm_forgotten_check(im->db, c) == 0)
+		return 0;
+	if (crm_errcode(im->db) != CRM_EDATA)
+		return -1;
+	return rejectf(im, "%s", crm_errmsg(im->db));
+}
+
 /* create: insert c as a new customer of this batch. 0 or -1. */
 static int create(struct imp *im, struct crm_customer *c)
 {
@@ -762,7 +776,7 @@ static int merge(struct imp *im, int64_t id, struct crm_customer *c,
 	char wb[32];
 
 	struct crm_customer old = {0};
-	struct crm_buf d = {0};
+	struct crm_buf d = {0}, a = {0};
 	sqlite3_stmt *st;
 	char buf[32], *nv;
 	const char *w;
@@ -797,6 +811,9 @@ static int merge(struct imp *im, int64_t id, struct crm_customer *c,
 		    "ref %s, not %s", (long long)id, old.ref, c->ref);
 		goto out;
 	}
+	if ((rc = forgotten(im, c)) != 0)
+		goto out;
+	rc = -1;
 	w = who(&old, id, buf, sizeof(buf));
 	crm_buf_addc(&d, '{');
 	for (i = 0; i < crm_customer_nfields; i++) {
@@ -825,6 +842,17 @@ static int merge(struct imp *im, int64_t id, struct crm_customer *c,
 			crm_buf_addjson(&d, *o);
 		else
 			crm_buf_adds(&d, "null");
+		/* the audit entry: old and new, as crm-add writes it */
+		crm_buf_adds(&a, a.len ? "," : "{");
+		crm_buf_addjson(&a, crm_customer_fields[i].name);
+		crm_buf_adds(&a, ":{\"old\":");
+		if (*o)
+			crm_buf_addjson(&a, *o);
+		else
+			crm_buf_adds(&a, "null");
+		crm_buf_adds(&a, ",\"new\":");
+		crm_buf_addjson(&a, nv);
+		crm_buf_addc(&a, '}');
 		change(im, "update", w, crm_customer_fields[i].name, *o, nv);
 		free(*o);
 		*o = nv;
@@ -848,6 +876,13 @@ static int merge(struct imp *im, int64_t id, struct crm_customer *c,
 		}
 		sqlite3_reset(st);
 		if (!*mine) {
+			crm_buf_addc(&a, '}');
+			if (a.oom) {
+				crm__error(im->db, CRM_EFAIL, "out of memory");
+				goto out;
+			}
+			if (crm_audit(im->db, "customer.update", id, 0, a.s) == -1)
+				goto out;
 			if ((st = stmt(im, S_CHANGE)) == NULL)
 				goto out;
 			sqlite3_bind_int64(st, 1, im->batch);
@@ -865,6 +900,7 @@ static int merge(struct imp *im, int64_t id, struct crm_customer *c,
 out:
 	crm_customer_clear(&old);
 	crm_buf_free(&d);
+	crm_buf_free(&a);
 	return rc;
 }
 
@@ -1010,7 +1046,7 @@ static int add_event(struct imp *im, struct crm_event *ev, int at_given,
 }
 
 /* dup: strdup into the customer, or set oom. */
-static char *dup(const char *s, int *oom)
+static char *dupstr(const char *s, int *oom)
 {
 	char *d;
 
@@ -1172,9 +1208,9 @@ static int row(struct imp *im, char **f, size_t n)
 	}
 
 	/* The customer. */
-	c.ref = dup(v[CRM_I_REF], &oom);
-	c.first_name = dup(v[CRM_I_FIRST], &oom);
-	c.last_name = dup(v[CRM_I_LAST], &oom);
+	c.ref = dupstr(v[CRM_I_REF], &oom);
+	c.first_name = dupstr(v[CRM_I_FIRST], &oom);
+	c.last_name = dupstr(v[CRM_I_LAST], &oom);
 	if (v[CRM_I_NAME] && (!c.first_name || !c.last_name)) {
 		size_t k = strlen(v[CRM_I_NAME]) + 1;
 		if ((first = malloc(k)) == NULL || (last = malloc(k)) == NULL)
@@ -1182,29 +1218,29 @@ static int row(struct imp *im, char **f, size_t n)
 		else {
 			crm_split_name(v[CRM_I_NAME], first, last);
 			if (!c.first_name && *first)
-				c.first_name = dup(first, &oom);
+				c.first_name = dupstr(first, &oom);
 			if (!c.last_name && *last)
-				c.last_name = dup(last, &oom);
+				c.last_name = dupstr(last, &oom);
 		}
 		free(first);
 		free(last);
 	}
-	c.company = dup(v[CRM_I_COMPANY], &oom);
-	c.email = dup(v[CRM_I_EMAIL], &oom);
-	c.phone = dup(v[CRM_I_PHONE], &oom);
+	c.company = dupstr(v[CRM_I_COMPANY], &oom);
+	c.email = dupstr(v[CRM_I_EMAIL], &oom);
+	c.phone = dupstr(v[CRM_I_PHONE], &oom);
 	if (v[CRM_I_STREET] && v[CRM_I_HOUSENO]) {
 		crm_buf_reset(&im->tmp);
 		crm_buf_addf(&im->tmp, "%s %s", v[CRM_I_STREET],
 		    v[CRM_I_HOUSENO]);
-		c.street = dup(im->tmp.oom ? NULL : im->tmp.s, &oom);
+		c.street = dupstr(im->tmp.oom ? NULL : im->tmp.s, &oom);
 	} else {
-		c.street = dup(v[CRM_I_STREET], &oom);
+		c.street = dupstr(v[CRM_I_STREET], &oom);
 	}
-	c.postal_code = dup(v[CRM_I_POSTAL], &oom);
-	c.city = dup(v[CRM_I_CITY], &oom);
-	c.country = dup(v[CRM_I_COUNTRY], &oom);
-	c.notes = dup(v[CRM_I_NOTES], &oom);
-	c.attrs = dup(im->attrs.len ? im->attrs.s : NULL, &oom);
+	c.postal_code = dupstr(v[CRM_I_POSTAL], &oom);
+	c.city = dupstr(v[CRM_I_CITY], &oom);
+	c.country = dupstr(v[CRM_I_COUNTRY], &oom);
+	c.notes = dupstr(v[CRM_I_NOTES], &oom);
+	c.attrs = dupstr(im->attrs.len ? im->attrs.s : NULL, &oom);
 	if (oom || im->attrs.oom) {
 		crm__error(im->db, CRM_EFAIL, "out of memory");
 		goto out;
@@ -1243,7 +1279,7 @@ static int row(struct imp *im, char **f, size_t n)
 			    "changes customers)", who(&c, 0, wbuf, sizeof(wbuf)));
 			goto out;
 		}
-		if (create(im, &c) == -1)
+		if ((rc = forgotten(im, &c)) != 0 || (rc = create(im, &c)) != 0)
 			goto out;
 		id = c.id;
 		isnew = mine = 1;
@@ -1358,7 +1394,12 @@ static int reject_row(struct imp *im, char **f, size_t n)
 		return 0;
 	d[0] = (char)im->dia.delim;
 	if (im->rej == NULL) {
-		if ((im->rej = fopen(im->o->rejects, "w")) == NULL) {
+		/* It holds personal data: readable by its owner only. */
+		int fd = open(im->o->rejects, O_WRONLY | O_CREAT | O_TRUNC |
+		    O_CLOEXEC, 0600);
+		if (fd == -1 || (im->rej = fdopen(fd, "w")) == NULL) {
+			if (fd != -1)
+				close(fd);
 			im->rej_failed = 1;
 			return crm__error(im->db, CRM_ECANTCREAT, "cannot "
 			    "create reject file %s: %s", im->o->rejects,

@@ -208,3 +208,18 @@ tag.add"
 	[ "$(sqlite3 :memory: "SELECT json_extract(readfile('out.json'), '\$[0].erased_at')")" = 2026-11-26T12:00:00 ]
 	[ "$(sqlite3 :memory: "SELECT json_extract(readfile('out.json'), '\$[0].email')")" = "" ]
 }
+
+@test "crm-import refuses forgotten people, audits updates, writes rejects 0600" {
+	anna_with_history
+	crm-forget -q K1
+	printf 'ref,email,city\nK1,x@example.de,Berlin\nK3,anna@example.de,Köln\nK2,ben@example.de,Ulm\n' >in.csv
+	run crm-import in.csv
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"in.csv:2: ref K1 belongs to a person who was forgotten"* ]]
+	[[ "$output" == *"in.csv:3: email anna@example.de belongs to a person who was forgotten"* ]]
+	[ "$(stat -c %a in.rejects.csv)" = 600 ]
+	[ "$(sql "SELECT detail FROM audit WHERE action = 'customer.update' AND customer_id = 2")" = '{"city":{"old":null,"new":"Ulm"}}' ]
+	run crm-import -q --allow-forgotten in.rejects.csv
+	[ "$status" -eq 0 ]
+	[ "$(sql "SELECT count(*) FROM customers WHERE email = 'anna@example.de'")" = 1 ]
+}
