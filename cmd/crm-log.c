@@ -274,9 +274,10 @@ static void log_mail(struct crm_db *db)
 	int rc;
 
 	msg = slurp(stdin, &len);
-	if (crm_mail_parse(msg, len, &m, &why) == -1)
+	rc = crm_mail_parse(msg, len, &m, &why);
+	free(msg);              /* why is a static string */
+	if (rc == -1)
 		errx(CRM_EDATA, "<stdin>: %s", why);
-	free(msg);
 	rc = crm_customer_resolve(db, m.from, &ev.customer_id);
 	if (rc != 1) {
 		if (rc == 0)

@@ -1,7 +1,7 @@
 /* report.c: the queries behind crm-report: periods, the sections of the
- * nightly report and the department reports, the built-in RFM grid, the
- * report lock and the record of runs. Rendering is in report_fmt.c and
- * html.c. */
+ * nightly report and the department reports (the RFM segments from
+ * rfm.c), the report lock and the record of runs. Rendering is in
+ * report_fmt.c and html.c. */
 #include <sys/file.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +16,7 @@
 #include "internal.h"
 #include "event.h"
 #include "report.h"
+#include "rfm.h"
 #include "util.h"
 #include "value.h"
 
@@ -63,19 +64,13 @@ const char *crm_report_kind_list(void)
 /* ------------------------------------------------------------------ */
 /* Building tables                                                     */
 
-/* A buyer: customer id, time of the last purchase, number of purchases. */
-struct rfm_row {
-	int64_t id, last, n;
-};
-
-/* Complaints closed in two periods, counted on the way (see buyers). */
+/* Complaints closed in two periods (see closed_complaints). */
 struct closed_count {
 	int64_t lo[2], hi[2];
 	int64_t n[2];
 };
 
-static int buyers(struct crm_db *db, int64_t as_of, struct rfm_row **out,
-    size_t *n, struct closed_count *cc);
+static int closed_complaints(struct crm_db *db, struct closed_count *cc);
 
 /* The state of one build. */
 struct ctx {
@@ -86,9 +81,6 @@ struct ctx {
 	int64_t s, u, ps, pu;           /* periods; ps = CRM_NONE: none */
 	int64_t last_report;            /* id of the last nightly, 0 none */
 	int64_t last_ran;
-	struct rfm_row *buyers;         /* from the pass in sec_complaints */
-	size_t nbuyers;
-	int have_buyers;
 };
 
 static char *xstrdup(struct crm_report *r, const char *s)
@@ -821,13 +813,11 @@ static int sec_complaints(struct ctx *x)
 	    " (at >= ?3 AND at < ?4))", x->s, x->u, ps, pu, c, 2) == -1)
 		return -1;
 	{
-		/* closed_at has no index: count in the one pass over the
-		 * events that also collects the buyers for the RFM section */
+		/* closed_at has no index: count in one pass over the events */
 		struct closed_count cc = { { x->s, ps }, { x->u, pu }, { 0, 0 } };
 
-		if (buyers(x->db, x->u, &x->buyers, &x->nbuyers, &cc) == -1)
+		if (closed_complaints(x->db, &cc) == -1)
 			return -1;
-		x->have_buyers = 1;
 		cl[0] = (double)cc.n[0];
 		cl[1] = (double)cc.n[1];
 	}
@@ -1264,236 +1254,112 @@ static int sec_predictions(struct ctx *x)
 /* ------------------------------------------------------------------ */
 /* RFM                                                                 */
 
-/*
- * The segment names of the R x F grid, in display order. The built-in
- * grid below is TO BE REPLACED BY libcrm/rfm.c WHEN crm-segment LANDS: the
- * report only needs crm_report_rfm()'s contract (customer_id -> segment
- * name as of a date, sorted by customer_id).
- */
-const char *const crm_report_segment_names[] = {
-	"Champions", "Loyal", "Potential Loyalists", "New Customers",
-	"Promising", "Need Attention", "About To Sleep", "At Risk",
-	"Cannot Lose Them", "Hibernating", NULL
-};
-
-/* grid: the segment of recency score r and frequency score f (1-5), by
- * the usual R x F map. */
-static const char *grid(int r, int f)
+/* closed_complaints: count the complaints closed in the periods of cc, in
+ * one pass over the events table in storage order (closed_at has no index;
+ * through the index on kind every row would be fetched from elsewhere in
+ * the file). */
+static int closed_complaints(struct crm_db *db, struct closed_count *cc)
 {
-	static const char *const map[5][5] = {
-		/* f = 1 .. 5 for r = 1 */
-		{ "Hibernating", "Hibernating", "At Risk", "At Risk",
-		  "Cannot Lose Them" },
-		{ "Hibernating", "Hibernating", "At Risk", "At Risk",
-		  "Cannot Lose Them" },
-		{ "About To Sleep", "About To Sleep", "Need Attention", "Loyal",
-		  "Loyal" },
-		{ "Promising", "Potential Loyalists", "Potential Loyalists",
-		  "Loyal", "Loyal" },
-		{ "New Customers", "Potential Loyalists", "Potential Loyalists",
-		  "Champions", "Champions" },
-	};
-	return map[r - 1][f - 1];
-}
-
-
-
-/* buyers: the recency (last purchase) and frequency (purchases) of every
- * customer who bought before as_of, into *out (caller frees) and *n, in
- * customer_id order. One pass over the events table in storage order,
- * added up in an array indexed by customer id: a GROUP BY would walk the
- * customer index and fetch every row from elsewhere in the file. When cc
- * is not NULL the same pass counts the complaints closed in its periods
- * (closed_at has no index, so that count needs a pass too). */
-static int buyers(struct crm_db *db, int64_t as_of, struct rfm_row **out,
-    size_t *n, struct closed_count *cc)
-{
-	enum { BATCH = 512 };
-	struct acc { int64_t last; int64_t n; } *acc;
-	struct rfm_row *v;
 	sqlite3_stmt *st;
-	int64_t maxid = 0, id, at;
-	size_t nv = 0, i;
+	int64_t at;
 	int rc, k;
 
-	*out = NULL;
-	*n = 0;
-	if ((st = crm__prepare(db, "SELECT max(id) FROM customers")) == NULL)
+	st = crm__prepare(db, "SELECT closed_at FROM events NOT INDEXED"
+	    " WHERE kind = 'complaint' AND closed_at IS NOT NULL");
+	if (st == NULL)
 		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		maxid = sqlite3_column_int64(st, 0);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		at = sqlite3_column_int64(st, 0);
+		for (k = 0; k < 2; k++)
+			if (at >= cc->lo[k] && at < cc->hi[k])
+				cc->n[k]++;
+	}
 	sqlite3_finalize(st);
-	if (maxid < 0)
-		maxid = 0;
-	if (maxid > (int64_t)1 << 28)
-		return crm__error(db, CRM_EFAIL, "customer ids up to %lld are "
-		    "too large for the report's RFM grid", (long long)maxid);
-	if ((acc = calloc((size_t)maxid + 1, sizeof(*acc))) == NULL)
-		return crm__error(db, CRM_EFAIL, "out of memory");
-	st = crm__prepare(db, cc ?
-	    "SELECT customer_id, at, closed_at FROM events NOT INDEXED"
-	    " WHERE (kind = 'purchase' AND at < ?1)"
-	    " OR (kind = 'complaint' AND closed_at IS NOT NULL)" :
-	    "SELECT customer_id, at, NULL FROM events NOT INDEXED"
-	    " WHERE kind = 'purchase' AND at < ?1");
-	if (st == NULL) {
-		free(acc);
-		return -1;
-	}
-	sqlite3_bind_int64(st, 1, as_of);
-	/* Rows come in batches: first their ids are read and their counters
-	 * fetched ahead, then added up, so that the random accesses into acc
-	 * overlap instead of waiting for memory one by one. */
-	do {
-		int64_t bid[BATCH], bat[BATCH];
-		size_t nb = 0, j;
-
-		while (nb < BATCH && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-			if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
-				at = sqlite3_column_int64(st, 2);   /* closed_at */
-				for (k = 0; k < 2; k++)
-					if (at >= cc->lo[k] && at < cc->hi[k])
-						cc->n[k]++;
-				continue;
-			}
-			id = sqlite3_column_int64(st, 0);
-			if (id < 1 || id > maxid)
-				continue;
-			__builtin_prefetch(&acc[id], 1);
-			bid[nb] = id;
-			bat[nb++] = sqlite3_column_int64(st, 1);
-		}
-		for (j = 0; j < nb; j++) {
-			struct acc *a = &acc[bid[j]];
-
-			if (a->n++ == 0) {
-				a->last = bat[j];
-				nv++;
-			} else if (bat[j] > a->last) {
-				a->last = bat[j];
-			}
-		}
-	} while (rc == SQLITE_ROW);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		free(acc);
-		return crm__sqlerr(db, "cannot read the purchases");
-	}
-	v = nv ? malloc(nv * sizeof(*v)) : NULL;
-	if (nv && v == NULL) {
-		free(acc);
-		return crm__error(db, CRM_EFAIL, "out of memory");
-	}
-	for (id = 1, i = 0; id <= maxid; id++) {
-		if (acc[id].n == 0)
-			continue;
-		v[i].id = id;
-		v[i].last = acc[id].last;
-		v[i].n = acc[id].n;
-		i++;
-	}
-	free(acc);
-	*out = v;
-	*n = nv;
+	if (rc != SQLITE_DONE)
+		return crm__sqlerr(db, "cannot read the complaints");
 	return 0;
 }
 
-/* by_last: order of struct last_of (below) by time. */
-static int by_last(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* quintile: 1 + floor(5 * below / n): ties share a score. */
-static int quintile(size_t below, size_t n)
-{
-	return 1 + (int)(5 * below / n);
-}
-
-/* grid_segments: the segments of the buyers v (freed here), as
- * crm_report_rfm returns them. */
-static int grid_segments(struct crm_db *db, struct rfm_row *v, size_t nv,
-    struct crm_segment_of **out, size_t *n)
-{
-	struct crm_segment_of *seg;
-	struct last_of { int64_t last; size_t i; } *lasts;
-	int64_t maxn = 0;
-	size_t *below_n, i, below;
-
-	*out = NULL;
-	*n = 0;
-	if (nv == 0) {
-		free(v);
-		return 0;
-	}
-	/* recency: walk the buyers sorted by their last purchase, ties
-	 * sharing the count of those before them; frequency: a histogram of
-	 * the purchase counts */
-	for (i = 0; i < nv; i++)
-		if (v[i].n > maxn)
-			maxn = v[i].n;
-	lasts = malloc(nv * sizeof(*lasts));
-	below_n = calloc((size_t)maxn + 2, sizeof(*below_n));
-	seg = malloc(nv * sizeof(*seg));
-	if (lasts == NULL || below_n == NULL || seg == NULL) {
-		free(v);
-		free(lasts);
-		free(below_n);
-		free(seg);
-		return crm__error(db, CRM_EFAIL, "out of memory");
-	}
-	for (i = 0; i < nv; i++) {
-		lasts[i].last = v[i].last;
-		lasts[i].i = i;
-		below_n[v[i].n + 1]++;
-	}
-	for (i = 1; i <= (size_t)maxn + 1; i++)
-		below_n[i] += below_n[i - 1];   /* below_n[k]: counts < k */
-	qsort(lasts, nv, sizeof(*lasts), by_last);
-	for (i = 0, below = 0; i < nv; i++) {
-		if (i > 0 && lasts[i].last != lasts[i - 1].last)
-			below = i;
-		v[lasts[i].i].n = (int64_t)quintile(below, nv) * 16 +
-		    quintile(below_n[v[lasts[i].i].n], nv);
-	}
-	for (i = 0; i < nv; i++) {
-		seg[i].customer_id = v[i].id;
-		seg[i].segment = grid((int)(v[i].n / 16), (int)(v[i].n % 16));
-	}
-	free(v);
-	free(lasts);
-	free(below_n);
-	*out = seg;
-	*n = nv;
-	return 0;
-}
-
+/*
+ * The segments are crm-segment's (libcrm/rfm.c, the R x F grid scheme):
+ * the customers who bought before as_of scored 1-5 by NTILE(5), ties split
+ * by the other measures then by id, and named by the grid, so that the
+ * report and `crm-segment rfm --count` agree.
+ */
 int crm_report_rfm(struct crm_db *db, int64_t as_of,
     struct crm_segment_of **out, size_t *n)
 {
-	struct rfm_row *v;
-	size_t nv;
+	const char *const *names = crm_rfm_segments(CRM_RFM_GRID);
+	struct crm_stats *st;
+	struct crm_segment_of *seg;
+	size_t i, k;
 
-	if (buyers(db, as_of, &v, &nv, NULL) == -1)
+	*out = NULL;
+	*n = 0;
+	if (crm_stats_before(db, as_of, CRM_RFM_GRID, 1, &st) == -1)
 		return -1;
-	return grid_segments(db, v, nv, out, n);
+	if (st->buyers == 0) {
+		crm_stats_free(st);
+		return 0;
+	}
+	if ((seg = malloc(st->buyers * sizeof(*seg))) == NULL) {
+		crm_stats_free(st);
+		return crm__error(db, CRM_EFAIL, "out of memory");
+	}
+	for (i = 0, k = 0; i < st->n; i++) {    /* st->c is in id order */
+		if (st->c[i].orders == 0)
+			continue;
+		seg[k].customer_id = st->c[i].id;
+		seg[k++].segment = names[st->c[i].segment];
+	}
+	crm_stats_free(st);
+	*out = seg;
+	*n = k;
+	return 0;
 }
 
-/* seg_index: the index of name in crm_report_segment_names, or the count
- * of names for an unknown one. */
-static size_t seg_index(const char *name)
+#define NSEG 16 /* room for the grid's names and "(other)" */
+
+/* nseg_names: the number of the grid's segment names; "(other)", for a
+ * name not among them, takes the index after the last. */
+static size_t nseg_names(void)
 {
+	const char *const *names = crm_rfm_segments(CRM_RFM_GRID);
 	size_t i;
 
-	for (i = 0; crm_report_segment_names[i]; i++)
-		if (strcmp(crm_report_segment_names[i], name) == 0)
+	for (i = 0; names[i]; i++)
+		;
+	return i;
+}
+
+/* seg_name: the name of segment index i ("(other)" past the grid's). */
+static const char *seg_name(size_t i)
+{
+	return i < nseg_names() ? crm_rfm_segments(CRM_RFM_GRID)[i] :
+	    "(other)";
+}
+
+/* seg_index: the index of name among the grid's segments, or the index of
+ * "(other)" for an unknown one. Rows written by the report's former
+ * built-in grid read as the same cells under rfm.c's names. */
+static size_t seg_index(const char *name)
+{
+	static const char *const alias[][2] = {
+		{ "Loyal", "Loyal Customers" },
+		{ "Cannot Lose Them", "Can't Lose Them" },
+	};
+	const char *const *names = crm_rfm_segments(CRM_RFM_GRID);
+	size_t i;
+
+	for (i = 0; i < sizeof(alias) / sizeof(alias[0]); i++)
+		if (strcmp(name, alias[i][0]) == 0)
+			name = alias[i][1];
+	for (i = 0; names[i]; i++)
+		if (strcmp(names[i], name) == 0)
 			return i;
 	return i;
 }
 
-#define NSEG 11 /* the names and one slot for any other */
 
 /*
  * compare: read the segments as of the last nightly report from
@@ -1602,19 +1468,10 @@ static int sec_segments(struct ctx *x)
 	char b[4][VALBUF], when[CRM_TIMEBUF];
 	const char *v[5];
 	size_t nseg, i, j;
-	int rc;
+	size_t other = nseg_names();    /* the index of "(other)" */
 
 	section(x, "segments", "RFM segments");
-	/* the built-in grid; with libcrm/rfm.c this becomes
-	 * crm_report_rfm(x->db, x->u, &seg, &nseg) */
-	if (x->have_buyers) {
-		x->have_buyers = 0;
-		rc = grid_segments(x->db, x->buyers, x->nbuyers, &seg, &nseg);
-		x->buyers = NULL;
-	} else {
-		rc = crm_report_rfm(x->db, x->u, &seg, &nseg);
-	}
-	if (rc == -1)
+	if (crm_report_rfm(x->db, x->u, &seg, &nseg) == -1)
 		return -1;
 	x->r->segs = seg;
 	x->r->nsegs = nseg;
@@ -1642,10 +1499,10 @@ static int sec_segments(struct ctx *x)
 	}
 	sizes = table(x, "segment_sizes", "Segment sizes",
 	    "segment,customers,last_report,change", "snnc");
-	for (i = 0; i < NSEG; i++) {
-		if (i == NSEG - 1 && now[i] == 0 && before[i] == 0)
+	for (i = 0; i <= other; i++) {
+		if (i == other && now[i] == 0 && before[i] == 0)
 			continue;
-		v[0] = i < NSEG - 1 ? crm_report_segment_names[i] : "(other)";
+		v[0] = seg_name(i);
 		v[1] = fmt_int(b[0], now[i]);
 		v[2] = x->last_report ? fmt_int(b[1], before[i]) : NULL;
 		v[3] = x->last_report ? fmt_int(b[2], now[i] - before[i]) : NULL;
@@ -1655,22 +1512,20 @@ static int sec_segments(struct ctx *x)
 	if (x->last_report) {
 		t = table(x, "segment_moves", "Moves since the last report",
 		    "from,to,customers", "ssn");
-		for (i = 0; i < NSEG; i++)
-			for (j = 0; j < NSEG; j++) {
+		for (i = 0; i <= other; i++)
+			for (j = 0; j <= other; j++) {
 				if (moves[i][j] == 0)
 					continue;
-				v[0] = i < NSEG - 1 ?
-				    crm_report_segment_names[i] : "(other)";
-				v[1] = j < NSEG - 1 ?
-				    crm_report_segment_names[j] : "(other)";
+				v[0] = seg_name(i);
+				v[1] = seg_name(j);
 				v[2] = fmt_int(b[3], moves[i][j]);
 				row(x, t, v);
 			}
-		note(x, "Recency and frequency quintiles of the purchases "
+		note(x, "The R x F grid of crm-segment rfm over the purchases "
 		    "before %s, compared with the report of %s.",
 		    crm_fmt_time(x->u, b[0]), crm_fmt_time(x->last_ran, when));
 	} else {
-		note(x, "Recency and frequency quintiles of the purchases "
+		note(x, "The R x F grid of crm-segment rfm over the purchases "
 		    "before %s; there is no earlier nightly report to compare "
 		    "with.", crm_fmt_time(x->u, b[0]));
 	}
@@ -1846,7 +1701,6 @@ struct crm_report *crm_report_build(struct crm_db *db,
 	} else {
 		rc = department(&x);
 	}
-	free(x.buyers);
 	if (rc == 0 && r->oom)
 		rc = crm__error(db, CRM_EFAIL, "out of memory");
 	sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL);

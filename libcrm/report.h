@@ -192,27 +192,22 @@ int crm_report_write(const struct crm_report *r, FILE *fp,
 int crm__html_write(const struct crm_report *r, FILE *fp,
     const struct crm_rsection *only);
 
-/*
- * One customer's RFM segment as of a date, and the interface the report's
- * segment section is written against. The built-in implementation in
- * report.c is a simple quintile R x F grid, TO BE REPLACED BY libcrm/rfm.c
- * (crm-segment) when that lands: keep this signature and make it call rfm.c.
- */
+/* One customer's RFM segment: the report's segment section and the record
+ * in report_segments are written against this. */
 struct crm_segment_of {
 	int64_t customer_id;
 	const char *segment;    /* static string */
 };
 
 /*
- * crm_report_rfm: the segment of every customer with a purchase before
- * as_of, sorted by customer_id, in *out (caller frees with free()) and *n.
+ * crm_report_rfm: the segment of every customer (not erased) with a
+ * purchase before as_of (an exclusive end, as a period's), sorted by
+ * customer_id, in *out (caller frees with free()) and *n. The segments are
+ * those of libcrm/rfm.c's R x F grid (crm_stats_before with CRM_RFM_GRID;
+ * names from crm_rfm_segments), the same as crm-segment rfm's.
  * Returns 0 or -1.
  */
 int crm_report_rfm(struct crm_db *db, int64_t as_of,
     struct crm_segment_of **out, size_t *n);
-
-/* crm_report_segment_names: the segment names in display order,
- * NULL-terminated. Static. */
-extern const char *const crm_report_segment_names[];
 
 #endif

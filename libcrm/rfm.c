@@ -401,7 +401,8 @@ static int rank(struct crm_db *db, struct crm_stats *st)
 	return 0;
 }
 
-int crm_stats_compute(struct crm_db *db, int64_t as_of,
+/* compute: crm_stats_compute with an explicit cutoff. */
+static int compute(struct crm_db *db, int64_t as_of, int64_t cutoff,
     enum crm_rfm_scheme scheme, int rfm, struct crm_stats **out)
 {
 	struct crm_stats *st;
@@ -409,7 +410,7 @@ int crm_stats_compute(struct crm_db *db, int64_t as_of,
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return crm__error(db, CRM_EFAIL, "out of memory");
 	st->as_of = as_of;
-	st->cutoff = crm_cutoff(as_of);
+	st->cutoff = cutoff;
 	st->scheme = scheme;
 	if (load_customers(db, st) == -1 || scan(db, st) == -1 ||
 	    (rfm && rank(db, st) == -1)) {
@@ -418,4 +419,16 @@ int crm_stats_compute(struct crm_db *db, int64_t as_of,
 	}
 	*out = st;
 	return 0;
+}
+
+int crm_stats_compute(struct crm_db *db, int64_t as_of,
+    enum crm_rfm_scheme scheme, int rfm, struct crm_stats **out)
+{
+	return compute(db, as_of, crm_cutoff(as_of), scheme, rfm, out);
+}
+
+int crm_stats_before(struct crm_db *db, int64_t until,
+    enum crm_rfm_scheme scheme, int rfm, struct crm_stats **out)
+{
+	return compute(db, until - 1, until, scheme, rfm, out);
 }

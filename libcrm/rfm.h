@@ -84,6 +84,16 @@ struct crm_stats {
 int crm_stats_compute(struct crm_db *db, int64_t as_of,
     enum crm_rfm_scheme scheme, int rfm, struct crm_stats **out);
 
+/*
+ * crm_stats_before: crm_stats_compute of the events before until (an
+ * exclusive end, as a report period's: cutoff = until, as_of = until - 1),
+ * so that a period ending at midnight does not take in the day after it.
+ * The same as crm_stats_compute(db, as_of, ...) when until is
+ * crm_cutoff(as_of).
+ */
+int crm_stats_before(struct crm_db *db, int64_t until,
+    enum crm_rfm_scheme scheme, int rfm, struct crm_stats **out);
+
 /* crm_stats_free: NULL is a no-op. */
 void crm_stats_free(struct crm_stats *st);
 

@@ -35,7 +35,7 @@ xp() {
 	[ "$(xp "sum(//*[@id='chart-revenue']/*[local-name()='rect']/@data-value)")" = 310 ]
 	# segment sizes: the ten segments, 5 customers
 	[ "$(xp "count(//*[@id='chart-segments']/*[local-name()='rect'])")" = 10 ]
-	[ "$(xp "string(//*[@id='chart-segments']/*[local-name()='rect'][@data-label='Loyal']/@data-value)")" = 1 ]
+	[ "$(xp "string(//*[@id='chart-segments']/*[local-name()='rect'][@data-label='Loyal Customers']/@data-value)")" = 1 ]
 	[ "$(xp "sum(//*[@id='chart-segments']/*[local-name()='rect']/@data-value)")" = 5 ]
 	# response by channel
 	[ "$(xp "count(//*[@id='chart-response']/*[local-name()='rect'])")" = 2 ]

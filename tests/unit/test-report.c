@@ -1,5 +1,6 @@
 /* test-report.c: unit tests of libcrm's report module: names, formats, the
- * built-in RFM grid (quintiles with ties), and a built report's tables. */
+ * RFM segments (rfm.c's grid: NTILE(5), ties split), and a built report's
+ * tables. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -89,10 +90,11 @@ int main(void)
 	    "no customers, no segments");
 	/*
 	 * Ten buyers: customer i (0..9) buys i + 1 times, the last time on
-	 * day i, except that 8 and 9 buy as often as 7 (ties share a score).
-	 * recency: ranks 0..9 -> R = 1 + floor(5 * rank / 10): 1 1 2 2 3 3 4 4
-	 * 5 5; frequency counts 1 2 3 4 5 6 7 8 8 8: below = 0..7 7 7 ->
-	 * F = 1 1 2 2 3 3 4 4 4 4.
+	 * day i, except that 8 and 9 buy as often as 7. NTILE(5) of ten: two
+	 * to a score. recency: ranks 0..9 -> R = 1 1 2 2 3 3 4 4 5 5;
+	 * frequency counts 1 2 3 4 5 6 7 8 8 8, the tie of 7, 8, 9 (same
+	 * count, same spend) split by the last purchase, the later higher ->
+	 * F = 1 1 2 2 3 3 4 4 5 5.
 	 */
 	for (i = 0; i < 10; i++) {
 		char ref[8];
@@ -111,10 +113,13 @@ int main(void)
 	is_str(segment(seg, n, id[2]), "Hibernating", "R2 F2");
 	is_str(segment(seg, n, id[4]), "Need Attention", "R3 F3");
 	is_str(segment(seg, n, id[5]), "Need Attention", "R3 F3 too");
-	is_str(segment(seg, n, id[6]), "Loyal", "R4 F4");
-	is_str(segment(seg, n, id[9]), "Champions", "R5 F4, a tie in F");
+	is_str(segment(seg, n, id[6]), "Loyal Customers", "R4 F4");
+	is_str(segment(seg, n, id[7]), "Loyal Customers", "R4 F4, a tie in F");
+	is_str(segment(seg, n, id[9]), "Champions", "R5 F5, a tie in F");
 	free(seg);
 	/* as of an earlier date only the purchases before it count */
+	ok(crm_report_rfm(db, t0, &seg, &n) == 0 && n == 0,
+	    "as of: a purchase at as_of is not before it");
 	ok(crm_report_rfm(db, t0 + 1, &seg, &n) == 0 && n == 1, "as of");
 	/* nobody is below a lone buyer: R 1, F 1 */
 	is_str(n ? seg[0].segment : NULL, "Hibernating", "a lone buyer");
