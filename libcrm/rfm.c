@@ -306,7 +306,7 @@ int crm_stats_compute(struct crm_db *db, int64_t as_of,
     enum crm_rfm_scheme scheme, int rfm, struct crm_stats **out)
 {
 	struct crm_stats *st;
-	int own = sqlite3_get_autocommit(db->sql), rc;
+	int own = sqlite3_get_autocommit(db->sql), rc, e;
 
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return crm__error(db, CRM_EFAIL, "out of memory");
@@ -322,8 +322,9 @@ int crm_stats_compute(struct crm_db *db, int64_t as_of,
 	rc = load_customers(db, st) == -1 || crm__stats_fill(db, st) == -1 ?
 	    -1 : 0;
 	if (own) {
-		if (rc == 0 && sqlite3_exec(db->sql, "COMMIT", NULL, NULL,
-		    NULL) != SQLITE_OK)
+		/* storing is best effort (stats.c): a busy commit drops it */
+		if (rc == 0 && (e = sqlite3_exec(db->sql, "COMMIT", NULL, NULL,
+		    NULL)) != SQLITE_OK && (e & 0xff) != SQLITE_BUSY)
 			rc = crm__sqlerr(db, "cannot store customer_stats");
 		if (!sqlite3_get_autocommit(db->sql))
 			sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
