@@ -103,6 +103,19 @@ int crm_stats_compute(struct crm_db *db, int64_t as_of,
  */
 int crm_stats_invalidate(struct crm_db *db);
 
+/*
+ * crm_stats_sync: bring customer_stats up to date for as_of, so that a
+ * query can read the aggregates (not the RFM scores) from it with SQL:
+ * fold in the events appended since, or, when that cannot be done (no or
+ * a stale stamp, a cutoff outside its window) and as_of is not in the
+ * past, compute them from all events and store them. Returns 1 when
+ * customer_stats is exact for as_of, 0 when not: then *computed holds the
+ * aggregates if they were computed (not stored: another command was
+ * writing; caller frees), else NULL; -1 on error.
+ */
+int crm_stats_sync(struct crm_db *db, int64_t as_of,
+    struct crm_stats **computed);
+
 /* crm_stats_free: NULL is a no-op. */
 void crm_stats_free(struct crm_stats *st);
 

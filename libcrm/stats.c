@@ -225,17 +225,32 @@ static int64_t col_time(sqlite3_stmt *s, int i)
 	    sqlite3_column_int64(s, i);
 }
 
-/* load: the stored aggregates into st (customers not in st are erased). */
-static int load(struct crm_db *db, struct crm_stats *st)
+/* load: the stored aggregates of st's customers: all rows (all), or
+ * those of st's customers one by one (a few, see touched). */
+static int load(struct crm_db *db, struct crm_stats *st, int all)
 {
 	struct crm_cstat *c;
 	sqlite3_stmt *s;
-	int rc;
+	size_t i = 0;
+	int rc = SQLITE_DONE;
 
-	if ((s = crm__prepare(db, "SELECT " STATS_COLS
-	    " FROM customer_stats")) == NULL)
+	if ((s = crm__prepare(db, all ? "SELECT " STATS_COLS
+	    " FROM customer_stats" : "SELECT " STATS_COLS
+	    " FROM customer_stats WHERE customer_id = ?1")) == NULL)
 		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	for (;;) {
+		if (!all) {
+			if (i == st->n) {
+				rc = SQLITE_DONE;
+				break;
+			}
+			sqlite3_reset(s);
+			sqlite3_bind_int64(s, 1, st->c[i++].id);
+		}
+		if ((rc = sqlite3_step(s)) == SQLITE_DONE && !all)
+			continue;
+		if (rc != SQLITE_ROW)
+			break;
 		c = crm__stats_slot(st, sqlite3_column_int64(s, 0));
 		if (c == NULL)
 			continue;       /* no such customer */
@@ -338,7 +353,8 @@ static int put(struct crm_db *db, struct crm_stats *st,
 }
 
 /* store: put in a savepoint, best effort: a busy or read-only database
- * leaves the stored copy as it was (the query goes on with st). */
+ * leaves the stored copy as it was (the query goes on with st). Returns 1
+ * when stored, 0 when not, -1 on error. */
 static int store(struct crm_db *db, struct crm_stats *st,
     const struct stamp *w, int all)
 {
@@ -355,7 +371,7 @@ static int store(struct crm_db *db, struct crm_stats *st,
 		if (sqlite3_exec(db->sql, "RELEASE crm_stats", NULL, NULL,
 		    NULL) != SQLITE_OK)
 			return crm__sqlerr(db, "cannot store customer_stats");
-		return 0;
+		return 1;
 	}
 	if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED &&
 	    (rc & 0xff) != SQLITE_READONLY)
@@ -379,14 +395,14 @@ int crm__stats_fill(struct crm_db *db, struct crm_stats *st)
 			return -1;
 		if (last >= old.event) {
 			w = old;
-			if (load(db, st) == -1 || fold(db, st, old.event, &w,
+			if (load(db, st, 1) == -1 || fold(db, st, old.event, &w,
 			    1) == -1)
 				return -1;
 			st->stored = 1;
 			if (w.event == old.event && w.from == old.from &&
 			    w.until == old.until)
 				return 0;
-			return store(db, st, &w, 0);
+			return store(db, st, &w, 0) == -1 ? -1 : 0;
 		}
 		/* events were deleted without crm_stats_invalidate() */
 		w.event = 0;
@@ -395,8 +411,122 @@ int crm__stats_fill(struct crm_db *db, struct crm_stats *st)
 		return -1;
 	/* the present (or a future) time: keep them for the next query */
 	if (st->as_of >= crm_now())
-		return store(db, st, &w, 1);
+		return store(db, st, &w, 1) == -1 ? -1 : 0;
 	return 0;
+}
+
+/* exact: 1 if the stamp is there and customer_stats is exact for cutoff
+ * (no event deleted), 0 if not, -1 on error; *old the stamp and *last the
+ * largest event id. */
+static int exact(struct crm_db *db, int64_t cutoff, struct stamp *old,
+    int64_t *last)
+{
+	int rc;
+
+	if ((rc = read_stamp(db, old)) != 1)
+		return rc;
+	if (old->from >= cutoff || cutoff > old->until)
+		return 0;
+	if (max_event(db, last) == -1)
+		return -1;
+	return *last >= old->event;
+}
+
+/* touched: st->c for the customers of the events with id > after, in id
+ * order (a crm_stats of those only, found by binary search). */
+static int touched(struct crm_db *db, struct crm_stats *st, int64_t after)
+{
+	sqlite3_stmt *s;
+	size_t cap = 0;
+	void *p;
+	int rc;
+
+	if ((s = crm__prepare(db, "SELECT c.id, c.erased_at IS NOT NULL"
+	    " FROM customers c WHERE c.id IN (SELECT customer_id FROM events"
+	    " WHERE id > ?1) ORDER BY c.id")) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, after);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (st->n == cap) {
+			cap = cap ? cap * 2 : 256;
+			if ((p = realloc(st->c, cap * sizeof(*st->c))) == NULL) {
+				sqlite3_finalize(s);
+				return crm__error(db, CRM_EFAIL, "out of memory");
+			}
+			st->c = p;
+		}
+		memset(&st->c[st->n], 0, sizeof(st->c[0]));
+		st->c[st->n].id = sqlite3_column_int64(s, 0);
+		st->c[st->n].erased = (uint8_t)sqlite3_column_int(s, 1);
+		st->c[st->n].first_purchase = st->c[st->n].last_purchase =
+		    st->c[st->n].last_contact = CRM_NONE;
+		st->n++;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return crm__sqlerr(db, "cannot read customers");
+	return 0;
+}
+
+/* sync: bring customer_stats up to date for cutoff when it can be done by
+ * folding in new events: 1 when it is exact for cutoff afterwards, 0 when
+ * not (no stamp, outside the window, not stored), -1 on error. */
+static int sync(struct crm_db *db, int64_t as_of)
+{
+	struct crm_stats *st;
+	struct stamp old, w;
+	int64_t last = 0;
+	int rc;
+
+	if ((rc = exact(db, crm_cutoff(as_of), &old, &last)) != 1)
+		return rc;
+	if (last == old.event)
+		return 1;
+	/* only the customers of the new events, loaded, folded, stored */
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return crm__error(db, CRM_EFAIL, "out of memory");
+	st->as_of = as_of;
+	st->cutoff = crm_cutoff(as_of);
+	w = old;
+	if (touched(db, st, old.event) == -1 || load(db, st, 0) == -1 ||
+	    fold(db, st, old.event, &w, 1) == -1)
+		rc = -1;
+	else
+		rc = store(db, st, &w, 0);
+	crm_stats_free(st);
+	return rc;
+}
+
+int crm_stats_sync(struct crm_db *db, int64_t as_of,
+    struct crm_stats **computed)
+{
+	struct stamp old;
+	int64_t last;
+	int own = sqlite3_get_autocommit(db->sql), rc, e;
+
+	*computed = NULL;
+	if (own && crm__exec(db, "BEGIN") == -1)
+		return -1;
+	rc = sync(db, as_of);
+	if (own) {
+		if (rc == 1 && (e = sqlite3_exec(db->sql, "COMMIT", NULL, NULL,
+		    NULL)) != SQLITE_OK)
+			rc = (e & 0xff) == SQLITE_BUSY ? 0 :
+			    crm__sqlerr(db, "cannot store customer_stats");
+		if (!sqlite3_get_autocommit(db->sql))
+			sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+	}
+	if (rc != 0 || as_of < crm_now())
+		return rc;
+	/* No stamp, stale, or outside its window: compute everything (and
+	 * store it, stats.c); the caller uses that if it was not stored. */
+	if (crm_stats_compute(db, as_of, CRM_RFM_GRID, 0, computed) == -1)
+		return -1;
+	if ((rc = exact(db, crm_cutoff(as_of), &old, &last)) == 1) {
+		crm_stats_free(*computed);
+		*computed = NULL;
+	}
+	return rc;
 }
 
 int crm_stats_invalidate(struct crm_db *db)
