@@ -13,11 +13,14 @@
  * Writers stay as fast as they were: no triggers; the copy is brought up
  * to date by the reader, at query time, in one read transaction:
  *   - stamp present, cutoff inside (F, U], no event above N deleted (the
- *     largest event id is still >= N): load the copy and fold in the
- *     events with id > N only (events are appended with growing ids), then
- *     store the customers that changed and the new stamp;
+ *     largest event id is still >= N): fold in the events with id > N
+ *     only (events are appended with growing ids) and store the customers
+ *     that changed and the new stamp. crm_stats_sync, for queries that
+ *     read the aggregates with SQL, loads only the rows of the customers
+ *     of those events; crm_stats_compute (RFM ranks everyone; the
+ *     fallback) loads them all into memory;
  *   - else (no stamp, a cutoff outside the window, events deleted): read
- *     every event as before and, when the query is about the present,
+ *     every event as before and, unless the query is about the past,
  *     store the whole copy.
  * Storing is best effort: when another command is writing, or the file is
  * read-only, the aggregates computed for this query are used and nothing
