@@ -525,11 +525,14 @@ int crm_stats_sync(struct crm_db *db, int64_t as_of,
 	 * store it, stats.c); the caller uses that if it was not stored. */
 	if (crm_stats_compute(db, as_of, CRM_RFM_GRID, 0, computed) == -1)
 		return -1;
-	if ((rc = exact(db, crm_cutoff(as_of), &old, &last)) == 1) {
+	/* stored (the stamp covers the last event), or use *computed */
+	if ((rc = exact(db, crm_cutoff(as_of), &old, &last)) == 1 &&
+	    last == old.event) {
 		crm_stats_free(*computed);
 		*computed = NULL;
+		return 1;
 	}
-	return rc;
+	return rc == -1 ? -1 : 0;
 }
 
 int crm_stats_invalidate(struct crm_db *db)

@@ -9,12 +9,14 @@
 load helper
 load segment
 
-# Every aggregate of every customer, then the RFM table.
-ALL=ref,orders,spend,aov,first_purchase,last_purchase,returns,return_rate,complaints,complaints_open,service_open,callbacks_open,reviews,avg_rating,cart_abandoned,campaigns_sent,campaigns_answered,last_contact,recency,r,f,m,segment
+# Every aggregate of every customer: without RFM fields, read from
+# customer_stats with SQL when it is current; with them, from memory.
+ALL=ref,orders,spend,aov,first_purchase,last_purchase,returns,return_rate,complaints,complaints_open,service_open,callbacks_open,reviews,avg_rating,cart_abandoned,campaigns_sent,campaigns_answered,last_contact
 
 # answer [ARGS]: what the queries print.
 answer() {
 	crm-segment --columns "$ALL" "$@"
+	crm-segment --columns "$ALL,recency,r,f,m,segment" "$@"
 	crm-segment rfm "$@"
 	crm-segment --count --where 'orders >= 2 and complaints_open = 0' "$@"
 }
@@ -169,4 +171,21 @@ stamp() {
 	[ -z "$(stamp)" ]
 	[ "$(answer)" = "$want" ]
 	[ -n "$(stamp)" ]
+}
+
+@test "stats: new events while another command writes are counted, in memory" {
+	fixture
+	answer >/dev/null
+	st=$(stamp)
+	crm-log -q K11 purchase --amount 70
+	crm-log -q K01 complaint
+	want=$(fresh)
+	{ echo "BEGIN IMMEDIATE;"; sleep 3; echo "COMMIT;"; } | sqlite3 "$CRM_DB" &
+	sleep 0.5
+	got=$(answer)
+	wait
+	[ "$(stamp)" = "$st" ]
+	[ "$got" = "$want" ]
+	[[ "$(crm-segment --columns ref,orders --where 'ref = K11')" == *"K11,1" ]]
+	[ "$(stamp)" != "$st" ]
 }
