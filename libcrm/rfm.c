@@ -1,6 +1,7 @@
-/* rfm.c: one pass over the event history into per-customer aggregates,
- * RFM quintile scores and the named segments of the grid and classic
- * tables; the aggregates are offered to SQL as crm_stat(id, k). */
+/* rfm.c: per-customer aggregates (counted in stats.c, from the stored copy
+ * or from one pass over the event history), RFM quintile scores and the
+ * named segments of the grid and classic tables; segment.c offers them to
+ * SQL as crm_stat(id, k). */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>

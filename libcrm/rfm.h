@@ -1,5 +1,6 @@
 /* rfm.h: per-customer aggregates of the event history (orders, spend,
- * complaints ...) and RFM scores and segments, computed in one pass. */
+ * complaints ...), kept in customer_stats between queries, and RFM scores
+ * and segments. */
 #ifndef CRM_RFM_H
 #define CRM_RFM_H
 
