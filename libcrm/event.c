@@ -6,6 +6,7 @@
 
 #include "internal.h"
 #include "event.h"
+#include "rfm.h"
 #include "util.h"
 #include "value.h"
 
@@ -251,6 +252,10 @@ int crm_event_close(struct crm_db *db, int64_t id, int64_t at,
 		crm__sqlerr(db, "cannot close event");
 		goto fail;
 	}
+	/* complaints_open and the like change: the stored aggregates are
+	 * recomputed by the next query */
+	if (crm_stats_invalidate(db) == -1)
+		goto fail;
 	crm_buf_adds(&d, "{\"note\":");
 	if (note) crm_buf_addjson(&d, note); else crm_buf_adds(&d, "null");
 	crm_buf_addc(&d, '}');

@@ -378,7 +378,50 @@ static void emit_field(struct crm_sql *q, const struct ref *r, int asnum)
 		add(q, r->f->sql);
 		return;
 	}
+	if ((r->f->needs & CRM_NEED_RFM) == 0) {
+		crm_filter_stat(q, r->f->stat);
+		return;
+	}
 	snprintf(buf, sizeof(buf), "crm_stat(c.id, %d)", r->f->stat);
+	add(q, buf);
+}
+
+void crm_filter_stat(struct crm_sql *q, int k)
+{
+	/* The values crm_stat(c.id, k) gives (segment.c), from the columns of
+	 * customer_stats: no row means no events, so counts are 0 and times
+	 * NULL; aov rounded half away from zero as llround(). */
+	static const char *const col[CRM_STAT_RECENCY] = {
+		[CRM_STAT_ORDERS] = "coalesce(cs.orders, 0)",
+		[CRM_STAT_SPEND] = "coalesce(cs.spend, 0)",
+		[CRM_STAT_AOV] = "CASE WHEN cs.orders > 0 THEN"
+		    " CAST(round(cs.spend * 1.0 / cs.orders) AS INTEGER) END",
+		[CRM_STAT_FIRST_PURCHASE] = "cs.first_purchase",
+		[CRM_STAT_LAST_PURCHASE] = "cs.last_purchase",
+		[CRM_STAT_RETURNS] = "coalesce(cs.returns, 0)",
+		[CRM_STAT_RETURN_RATE] = "CASE WHEN cs.orders > 0 THEN"
+		    " cs.returns * 1.0 / cs.orders ELSE 0.0 END",
+		[CRM_STAT_COMPLAINTS] = "coalesce(cs.complaints, 0)",
+		[CRM_STAT_COMPLAINTS_OPEN] = "coalesce(cs.complaints_open, 0)",
+		[CRM_STAT_SERVICE_OPEN] = "coalesce(cs.service_open, 0)",
+		[CRM_STAT_CALLBACKS_OPEN] = "coalesce(cs.callbacks_open, 0)",
+		[CRM_STAT_REVIEWS] = "coalesce(cs.reviews, 0)",
+		[CRM_STAT_AVG_RATING] = "CASE WHEN cs.reviews > 0 THEN"
+		    " cs.rating_sum * 1.0 / cs.reviews END",
+		[CRM_STAT_CART_ABANDONED] = "coalesce(cs.cart_abandoned, 0)",
+		[CRM_STAT_CAMPAIGNS_SENT] = "coalesce(cs.campaigns_sent, 0)",
+		[CRM_STAT_CAMPAIGNS_ANSWERED] =
+		    "coalesce(cs.campaigns_answered, 0)",
+		[CRM_STAT_LAST_CONTACT] = "cs.last_contact",
+	};
+	char buf[64];
+
+	q->needs |= CRM_NEED_STATS;
+	if (q->stored && k >= 0 && k < CRM_STAT_RECENCY) {
+		add(q, col[k]);
+		return;
+	}
+	snprintf(buf, sizeof(buf), "crm_stat(c.id, %d)", k);
 	add(q, buf);
 }
 

@@ -40,6 +40,9 @@ struct crm_sql {
 	struct crm_param *param;
 	size_t nparam, cap;
 	unsigned needs;     /* CRM_NEED_* */
+	int stored;         /* set before compiling: aggregates (not RFM)
+	                     * from the table customer_stats as "cs" (joined
+	                     * by the caller) instead of crm_stat(c.id, k) */
 	int oom;
 };
 
@@ -81,6 +84,11 @@ int crm_filter_column(struct crm_sql *q, const char *name,
  */
 int crm_filter_channel(struct crm_sql *q, const char *channel, char *err,
     size_t errlen);
+
+/* crm_filter_stat: append the SQL of aggregate k (enum crm_stat_id, not
+ * an RFM one) for customer c: crm_stat(c.id, k), or with q->stored the
+ * same value from customer_stats "cs". */
+void crm_filter_stat(struct crm_sql *q, int k);
 
 /* crm_filter_fields: the field names, NULL-terminated, for messages and
  * documentation. Static. */

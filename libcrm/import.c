@@ -12,6 +12,7 @@
 
 #include "internal.h"
 #include "privacy.h"
+#include "rfm.h"
 #include "csv.h"
 #include "customer.h"
 #include "event.h"
@@ -1971,6 +1972,9 @@ int crm_batch_undo(struct crm_db *db, int64_t id, long *customers_deleted,
 	    NULL)) < 0)
 		goto fail;
 	*events_deleted = k;
+	/* The kept per-customer aggregates counted those events. */
+	if (k > 0 && crm_stats_invalidate(db) == -1)
+		goto fail;
 	snprintf(src, sizeof(src), "crm-import batch %lld", (long long)id);
 	if (run1(db, "DELETE FROM consents WHERE source = ?2", id, src) < 0)
 		goto fail;

@@ -68,4 +68,15 @@ int crm__bind_int(sqlite3_stmt *st, int i, int64_t v);
 char *crm__col_text(sqlite3_stmt *st, int i, int *oom);
 int64_t crm__col_int(sqlite3_stmt *st, int i);
 
+/* crm__stats_fill (stats.c): the aggregates of the customers in st (ids
+ * loaded, counters zero) as of st->cutoff, from the stored copy in
+ * customer_stats brought up to date, or from all events (and stored when
+ * st->as_of is not in the past). Call inside a transaction. 0 or -1. */
+struct crm_stats;
+int crm__stats_fill(struct crm_db *db, struct crm_stats *st);
+
+/* crm__stats_slot (rfm.c): the aggregates of customer id in st, erased or
+ * not, or NULL. */
+struct crm_cstat *crm__stats_slot(const struct crm_stats *st, int64_t id);
+
 #endif

@@ -1,6 +1,7 @@
-/* rfm.c: one pass over the event history into per-customer aggregates,
- * RFM quintile scores and the named segments of the grid and classic
- * tables; the aggregates are offered to SQL as crm_stat(id, k). */
+/* rfm.c: per-customer aggregates (counted in stats.c, from the stored copy
+ * or from one pass over the event history), RFM quintile scores and the
+ * named segments of the grid and classic tables; segment.c offers them to
+ * SQL as crm_stat(id, k). */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -125,15 +126,14 @@ int64_t crm_cutoff(int64_t as_of)
 	return end != as_of ? end : as_of + 1;
 }
 
-const struct crm_cstat *crm_stats_find(const struct crm_stats *st,
-    int64_t id)
+struct crm_cstat *crm__stats_slot(const struct crm_stats *st, int64_t id)
 {
 	size_t lo = 0, hi = st->n, mid;
 
 	if (st->slot) {
 		if (id < 1 || id > st->maxid || st->slot[id] == 0)
 			return NULL;
-		return &st->c[st->slot[id] - 1];
+		return (struct crm_cstat *)&st->c[st->slot[id] - 1];
 	}
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
@@ -142,9 +142,17 @@ const struct crm_cstat *crm_stats_find(const struct crm_stats *st,
 		else if (st->c[mid].id > id)
 			hi = mid;
 		else
-			return &st->c[mid];
+			return (struct crm_cstat *)&st->c[mid];
 	}
 	return NULL;
+}
+
+const struct crm_cstat *crm_stats_find(const struct crm_stats *st,
+    int64_t id)
+{
+	const struct crm_cstat *c = crm__stats_slot(st, id);
+
+	return c && !c->erased ? c : NULL;
 }
 
 void crm_stats_free(struct crm_stats *st)
@@ -156,7 +164,8 @@ void crm_stats_free(struct crm_stats *st)
 	free(st);
 }
 
-/* load_customers: the ids of the customers who are not erased. */
+/* load_customers: the ids of all customers, the erased ones flagged: their
+ * aggregates are kept (stored, see stats.c) but never ranked or shown. */
 static int load_customers(struct crm_db *db, struct crm_stats *st)
 {
 	sqlite3_stmt *s;
@@ -166,8 +175,8 @@ static int load_customers(struct crm_db *db, struct crm_stats *st)
 
 	if ((st->c = malloc(cap * sizeof(*st->c))) == NULL)
 		return crm__error(db, CRM_EFAIL, "out of memory");
-	if ((s = crm__prepare(db, "SELECT id FROM customers"
-	    " WHERE erased_at IS NULL ORDER BY id")) == NULL)
+	if ((s = crm__prepare(db, "SELECT id, erased_at IS NOT NULL"
+	    " FROM customers ORDER BY id")) == NULL)
 		return -1;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (st->n == cap) {
@@ -180,6 +189,7 @@ static int load_customers(struct crm_db *db, struct crm_stats *st)
 		}
 		memset(&st->c[st->n], 0, sizeof(st->c[0]));
 		st->c[st->n].id = sqlite3_column_int64(s, 0);
+		st->c[st->n].erased = (uint8_t)sqlite3_column_int(s, 1);
 		st->c[st->n].first_purchase = st->c[st->n].last_purchase =
 		    st->c[st->n].last_contact = CRM_NONE;
 		st->n++;
@@ -198,114 +208,6 @@ static int load_customers(struct crm_db *db, struct crm_stats *st)
 		for (size_t i = 0; i < st->n; i++)
 			st->slot[st->c[i].id] = (int32_t)i + 1;
 	}
-	return 0;
-}
-
-/* is_open: whether an event with this status and closing time was open at
- * the cutoff. */
-static int is_open(sqlite3_stmt *s, int64_t cutoff)
-{
-	const char *status = (const char *)sqlite3_column_text(s, 5);
-
-	if (status && strcmp(status, "open") == 0)
-		return 1;
-	return sqlite3_column_type(s, 6) != SQLITE_NULL &&
-	    sqlite3_column_int64(s, 6) >= cutoff;
-}
-
-/* add_event: count the current row of the event scan into c. */
-static void add_event(struct crm_cstat *c, sqlite3_stmt *s, int64_t at,
-    int64_t cutoff)
-{
-	const char *k = (const char *)sqlite3_column_text(s, 2);
-	int64_t amount;
-	int contact = 0;
-
-	if (k == NULL)
-		return;
-	switch (k[0]) {
-	case 'p':
-		if (strcmp(k, "purchase") != 0)
-			return;
-		c->orders++;
-		c->spend += sqlite3_column_int64(s, 3);
-		if (c->first_purchase == CRM_NONE || at < c->first_purchase)
-			c->first_purchase = at;
-		if (c->last_purchase == CRM_NONE || at > c->last_purchase)
-			c->last_purchase = at;
-		return;
-	case 'r':
-		if (strcmp(k, "return") == 0) {
-			c->returns++;
-			amount = sqlite3_column_int64(s, 3);
-			c->spend -= amount < 0 ? -amount : amount;
-		} else if (strcmp(k, "review") == 0 &&
-		    sqlite3_column_type(s, 4) != SQLITE_NULL) {
-			c->reviews++;
-			c->rating_sum += sqlite3_column_int(s, 4);
-		}
-		return;
-	case 'c':
-		if (strcmp(k, "complaint") == 0) {
-			c->complaints++;
-			c->complaints_open += is_open(s, cutoff);
-			contact = 1;
-		} else if (strcmp(k, "callback") == 0) {
-			c->callbacks_open += is_open(s, cutoff);
-			contact = 1;
-		} else if (strcmp(k, "cart_abandoned") == 0) {
-			c->cart_abandoned++;
-		} else if (strcmp(k, "campaign_sent") == 0) {
-			c->campaigns_sent++;
-		} else if (strcmp(k, "campaign_response") == 0) {
-			c->campaigns_answered++;
-			contact = 1;
-		} else if (strcmp(k, "call") == 0) {
-			contact = 1;
-		}
-		break;
-	case 's':
-		if (strcmp(k, "service") == 0) {
-			c->service_open += is_open(s, cutoff);
-			contact = 1;
-		} else if (strcmp(k, "survey") == 0) {
-			contact = 1;
-		}
-		break;
-	case 'e':
-	case 'l':
-		contact = strcmp(k, "email_in") == 0 ||
-		    strcmp(k, "email_out") == 0 || strcmp(k, "letter_in") == 0 ||
-		    strcmp(k, "letter_out") == 0;
-		break;
-	}
-	if (contact && (c->last_contact == CRM_NONE || at > c->last_contact))
-		c->last_contact = at;
-}
-
-/* scan: one pass over all events. */
-static int scan(struct crm_db *db, struct crm_stats *st)
-{
-	struct crm_cstat *c;
-	sqlite3_stmt *s;
-	int64_t id, at;
-	int rc;
-
-	if ((s = crm__prepare(db, "SELECT customer_id, at, kind, amount_cents,"
-	    " rating, status, closed_at FROM events")) == NULL)
-		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		at = sqlite3_column_int64(s, 1);
-		if (at >= st->cutoff)
-			continue;
-		id = sqlite3_column_int64(s, 0);
-		if ((c = (struct crm_cstat *)crm_stats_find(st, id)) == NULL)
-			continue;
-		add_event(c, s, at, st->cutoff);
-	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
-		return crm__sqlerr(db, "cannot read events");
 	return 0;
 }
 
@@ -375,7 +277,7 @@ static int rank(struct crm_db *db, struct crm_stats *st)
 	size_t i, nb = 0;
 
 	for (i = 0; i < st->n; i++)
-		if (st->c[i].orders)
+		if (st->c[i].orders && !st->c[i].erased)
 			nb++;
 	st->buyers = nb;
 	if (nb == 0)
@@ -383,7 +285,7 @@ static int rank(struct crm_db *db, struct crm_stats *st)
 	if ((k = malloc(nb * sizeof(*k))) == NULL)
 		return crm__error(db, CRM_EFAIL, "out of memory");
 	for (i = 0, nb = 0; i < st->n; i++) {
-		if (!st->c[i].orders)
+		if (!st->c[i].orders || st->c[i].erased)
 			continue;
 		st->c[i].recency = (int32_t)(today -
 		    localday(st->c[i].last_purchase));
@@ -395,7 +297,7 @@ static int rank(struct crm_db *db, struct crm_stats *st)
 	score(st, k, nb, 'm');
 	free(k);
 	for (i = 0; i < st->n; i++)
-		if (st->c[i].orders)
+		if (st->c[i].orders && !st->c[i].erased)
 			st->c[i].segment = (uint8_t)crm_rfm_segment(st->scheme,
 			    st->c[i].r, st->c[i].f, st->c[i].m);
 	return 0;
@@ -406,14 +308,30 @@ static int compute(struct crm_db *db, int64_t as_of, int64_t cutoff,
     enum crm_rfm_scheme scheme, int rfm, struct crm_stats **out)
 {
 	struct crm_stats *st;
+	int own = sqlite3_get_autocommit(db->sql), rc, e;
 
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return crm__error(db, CRM_EFAIL, "out of memory");
 	st->as_of = as_of;
 	st->cutoff = cutoff;
 	st->scheme = scheme;
-	if (load_customers(db, st) == -1 || scan(db, st) == -1 ||
-	    (rfm && rank(db, st) == -1)) {
+	/* One snapshot for the customers, the stored aggregates and the
+	 * events (stats.c), unless the caller has a transaction open. */
+	if (own && crm__exec(db, "BEGIN") == -1) {
+		crm_stats_free(st);
+		return -1;
+	}
+	rc = load_customers(db, st) == -1 || crm__stats_fill(db, st) == -1 ?
+	    -1 : 0;
+	if (own) {
+		/* storing is best effort (stats.c): a busy commit drops it */
+		if (rc == 0 && (e = sqlite3_exec(db->sql, "COMMIT", NULL, NULL,
+		    NULL)) != SQLITE_OK && (e & 0xff) != SQLITE_BUSY)
+			rc = crm__sqlerr(db, "cannot store customer_stats");
+		if (!sqlite3_get_autocommit(db->sql))
+			sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+	}
+	if (rc == -1 || (rfm && rank(db, st) == -1)) {
 		crm_stats_free(st);
 		return -1;
 	}

@@ -1,5 +1,6 @@
 /* rfm.h: per-customer aggregates of the event history (orders, spend,
- * complaints ...) and RFM scores and segments, computed in one pass. */
+ * complaints ...), kept in customer_stats between queries, and RFM scores
+ * and segments. */
 #ifndef CRM_RFM_H
 #define CRM_RFM_H
 
@@ -53,10 +54,12 @@ struct crm_cstat {
 	int32_t recency;
 	uint8_t r, f, m;            /* 0: no purchases */
 	uint8_t segment;            /* index into crm_rfm_segments(scheme) */
+	uint8_t dirty;              /* changed since loaded (stats.c) */
+	uint8_t erased;             /* never ranked; crm_stats_find skips */
 };
 
-/* The result of crm_stats_compute: every customer that is not erased, in
- * id order. */
+/* The result of crm_stats_compute: every customer, in id order; erased
+ * customers are counted (for the stored copy) but flagged, not ranked. */
 struct crm_stats {
 	struct crm_cstat *c;
 	size_t n;
@@ -66,6 +69,8 @@ struct crm_stats {
 	int32_t *slot;              /* id -> index + 1, when ids are dense */
 	int64_t maxid;
 	size_t buyers;              /* customers with purchases */
+	int stored;                 /* 1: from customer_stats, brought up to
+	                             * date; 0: from all events */
 };
 
 /*
@@ -78,7 +83,10 @@ struct crm_stats {
  * groups one larger when the count does not divide by five, as SQL's
  * NTILE(5)); ties are split by the other two measures, then by id, the
  * older customer (lower id) ranking higher; only when rfm is 1 (else the
- * scores stay 0). Erased customers are left out.
+ * scores stay 0). Erased customers are left out of the ranking and of
+ * crm_stats_find. Unless the caller has a
+ * transaction open, reads one snapshot in a transaction of its own, in
+ * which it may store the aggregates (see crm_stats_invalidate).
  * Returns 0 with *out set (caller frees with crm_stats_free), or -1.
  */
 int crm_stats_compute(struct crm_db *db, int64_t as_of,
@@ -94,10 +102,36 @@ int crm_stats_compute(struct crm_db *db, int64_t as_of,
 int crm_stats_before(struct crm_db *db, int64_t until,
     enum crm_rfm_scheme scheme, int rfm, struct crm_stats **out);
 
+/*
+ * The aggregates are kept in the table customer_stats between queries
+ * (stats.c explains how): crm_stats_compute uses them, brought up to date
+ * with the events appended since, when they are exact for its as_of, else
+ * reads every event and, unless as_of is in the past, stores the result.
+ * Appending events needs nothing; whatever changes or deletes existing
+ * events (crm_event_close, deleting an import's events) calls
+ * crm_stats_invalidate in the same transaction: the next query then
+ * recomputes them from all events. Returns 0 or -1.
+ */
+int crm_stats_invalidate(struct crm_db *db);
+
+/*
+ * crm_stats_sync: bring customer_stats up to date for as_of, so that a
+ * query can read the aggregates (not the RFM scores) from it with SQL:
+ * fold in the events appended since, or, when that cannot be done (no or
+ * a stale stamp, a cutoff outside its window) and as_of is not in the
+ * past, compute them from all events and store them. Returns 1 when
+ * customer_stats is exact for as_of, 0 when not: then *computed holds the
+ * aggregates if they were computed (not stored: another command was
+ * writing; caller frees), else NULL; -1 on error.
+ */
+int crm_stats_sync(struct crm_db *db, int64_t as_of,
+    struct crm_stats **computed);
+
 /* crm_stats_free: NULL is a no-op. */
 void crm_stats_free(struct crm_stats *st);
 
-/* crm_stats_find: the aggregates of customer id, or NULL. Borrowed. */
+/* crm_stats_find: the aggregates of customer id, or NULL (also when the
+ * customer is erased). Borrowed. */
 const struct crm_cstat *crm_stats_find(const struct crm_stats *st,
     int64_t id);
 

@@ -89,6 +89,18 @@ static const char *const migration[] = {
 	" expr TEXT NOT NULL,"
 	" note TEXT,"
 	" created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+	/* crm-segment: per-customer aggregates of the events, kept up to
+	 * date at query time (libcrm/stats.c); meta 'stats' stamps them */
+	"CREATE TABLE customer_stats ("
+	" customer_id INTEGER PRIMARY KEY,"
+	" orders INTEGER NOT NULL, spend INTEGER NOT NULL,"
+	" first_purchase INTEGER, last_purchase INTEGER,"
+	" returns INTEGER NOT NULL, complaints INTEGER NOT NULL,"
+	" complaints_open INTEGER NOT NULL, service_open INTEGER NOT NULL,"
+	" callbacks_open INTEGER NOT NULL, reviews INTEGER NOT NULL,"
+	" rating_sum INTEGER NOT NULL, cart_abandoned INTEGER NOT NULL,"
+	" campaigns_sent INTEGER NOT NULL, campaigns_answered INTEGER NOT NULL,"
+	" last_contact INTEGER);"
 	/* crm-predict: fitted models and the latest scores per customer */
 	"CREATE TABLE models ("
 	" id INTEGER PRIMARY KEY,"

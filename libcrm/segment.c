@@ -403,68 +403,107 @@ static int emit_counts(struct crm_db *db, const struct crm_segq *q,
 	return 0;
 }
 
+/* build: the query of q into R (saved: the saved segment's expression);
+ * with R->q.stored set the aggregates come from customer_stats. */
+static int build(struct crm_db *db, struct run *R, const struct crm_segq *q,
+    const char *saved)
+{
+	char what[128];
+
+	crm_buf_adds(&R->q.text, "SELECT ");
+	if (q->count) {
+		/* the segment number (rfm), the customers, their spend */
+		if (q->rfm)
+			crm_buf_addf(&R->q.text, "crm_stat(c.id, %d)",
+			    CRM_STAT_SEGMENT_NO);
+		else
+			crm_filter_stat(&R->q, CRM_STAT_ORDERS);
+		crm_buf_adds(&R->q.text, ", count(*), coalesce(sum(");
+		crm_filter_stat(&R->q, CRM_STAT_SPEND);
+		crm_buf_adds(&R->q.text, "), 0)");
+	} else if (columns(db, R, q) == -1) {
+		return -1;
+	}
+	crm_buf_adds(&R->q.text, " FROM customers c");
+	if (R->q.stored)
+		crm_buf_adds(&R->q.text, " LEFT JOIN customer_stats cs"
+		    " ON cs.customer_id = c.id");
+	if (q->ids)
+		crm_buf_adds(&R->q.text, " JOIN temp.crm_input i ON i.id = c.id");
+	crm_buf_adds(&R->q.text, " WHERE c.erased_at IS NULL");
+	if (q->rfm) {
+		crm_buf_addf(&R->q.text, " AND crm_stat(c.id, %d) > 0",
+		    CRM_STAT_ORDERS);
+		R->q.needs |= CRM_NEED_STATS | CRM_NEED_RFM;
+	}
+	if (q->channel) {
+		crm_buf_adds(&R->q.text, " AND ");
+		if (crm_filter_channel(&R->q, q->channel, R->err,
+		    sizeof(R->err)) == -1)
+			return crm__error(db, CRM_EDATA, "%s", R->err);
+	}
+	if (saved) {
+		snprintf(what, sizeof(what), "segment \"%.60s\"", q->name);
+		if (condition(db, R, saved, what, q->as_of) == -1)
+			return -1;
+	}
+	if (q->where && condition(db, R, q->where, "--where", q->as_of) == -1)
+		return -1;
+	if (q->count && q->rfm)
+		crm_buf_addf(&R->q.text, " GROUP BY 1 ORDER BY 1");
+	else if (!q->count)
+		crm_buf_adds(&R->q.text, q->ids ? " ORDER BY i.seq" :
+		    " ORDER BY c.id");
+	if (R->q.oom || R->q.text.oom)
+		return crm__error(db, CRM_EFAIL, "out of memory");
+	return 0;
+}
+
+/* run_free: free what build made, leaving R empty. */
+static void run_free(struct run *R)
+{
+	size_t i;
+
+	for (i = 0; i < R->ncol; i++)
+		free(R->name[i]);
+	crm_sql_free(&R->q);
+	memset(R, 0, sizeof(*R));
+}
+
 int crm_segment_run(struct crm_db *db, const struct crm_segq *q,
     struct crm_out *out)
 {
 	struct crm_stats *stats = NULL;
 	struct run R;
 	sqlite3_stmt *st = NULL;
-	char *saved = NULL, what[128];
-	size_t i;
-	int rc = -1;
+	char *saved = NULL;
+	int rc = -1, stored;
 
 	memset(&R, 0, sizeof(R));
 	if (q->name && crm_segment_expr(db, q->name, &saved) != 1)
 		return -1;
-	crm_buf_adds(&R.q.text, "SELECT ");
-	if (q->count) {
-		/* the segment number (rfm), the customers, their spend */
-		crm_buf_addf(&R.q.text, "crm_stat(c.id, %d), count(*),"
-		    " coalesce(sum(crm_stat(c.id, %d)), 0)",
-		    q->rfm ? CRM_STAT_SEGMENT_NO : CRM_STAT_ORDERS,
-		    CRM_STAT_SPEND);
-		R.q.needs |= CRM_NEED_STATS;
-	} else if (columns(db, &R, q) == -1) {
+	if (build(db, &R, q, saved) == -1)
 		goto done;
-	}
-	crm_buf_adds(&R.q.text, " FROM customers c");
-	if (q->ids)
-		crm_buf_adds(&R.q.text, " JOIN temp.crm_input i ON i.id = c.id");
-	crm_buf_adds(&R.q.text, " WHERE c.erased_at IS NULL");
-	if (q->rfm) {
-		crm_buf_addf(&R.q.text, " AND crm_stat(c.id, %d) > 0",
-		    CRM_STAT_ORDERS);
-		R.q.needs |= CRM_NEED_STATS | CRM_NEED_RFM;
-	}
-	if (q->channel) {
-		crm_buf_adds(&R.q.text, " AND ");
-		if (crm_filter_channel(&R.q, q->channel, R.err,
-		    sizeof(R.err)) == -1) {
-			crm__error(db, CRM_EDATA, "%s", R.err);
-			goto done;
-		}
-	}
-	if (saved) {
-		snprintf(what, sizeof(what), "segment \"%.60s\"", q->name);
-		if (condition(db, &R, saved, what, q->as_of) == -1)
-			goto done;
-	}
-	if (q->where && condition(db, &R, q->where, "--where", q->as_of) == -1)
-		goto done;
-	if (q->count && q->rfm)
-		crm_buf_addf(&R.q.text, " GROUP BY 1 ORDER BY 1");
-	else if (!q->count)
-		crm_buf_adds(&R.q.text, q->ids ? " ORDER BY i.seq" :
-		    " ORDER BY c.id");
-	if (R.q.oom || R.q.text.oom) {
-		crm__error(db, CRM_EFAIL, "out of memory");
-		goto done;
-	}
 	if (q->ids && load_input(db, q->ids, q->nids) == -1)
 		goto done;
-	if (R.q.needs & CRM_NEED_STATS) {
-		if (crm_stats_compute(db, q->as_of, q->scheme,
-		    (R.q.needs & CRM_NEED_RFM) != 0, &stats) == -1 ||
+	/* Aggregates without RFM: read from customer_stats by SQL when that
+	 * is exact for as_of after bringing it up to date (stats.c), which
+	 * spares loading them all; else computed (or loaded) in memory and
+	 * offered as crm_stat(). RFM ranks everyone, so it always needs them
+	 * in memory. */
+	if ((R.q.needs & (CRM_NEED_STATS | CRM_NEED_RFM)) == CRM_NEED_STATS) {
+		if ((stored = crm_stats_sync(db, q->as_of, &stats)) == -1)
+			goto done;
+		if (stored) {
+			run_free(&R);
+			R.q.stored = 1;
+			if (build(db, &R, q, saved) == -1)
+				goto done;
+		}
+	}
+	if ((R.q.needs & CRM_NEED_STATS) && !R.q.stored) {
+		if ((stats == NULL && crm_stats_compute(db, q->as_of,
+		    q->scheme, (R.q.needs & CRM_NEED_RFM) != 0, &stats) == -1) ||
 		    attach(db, stats) == -1)
 			goto done;
 	}
@@ -475,13 +514,11 @@ int crm_segment_run(struct crm_db *db, const struct crm_segq *q,
 done:
 	sqlite3_finalize(st);
 	if (stats) {
-		if (attach(db, NULL) == -1)
+		if (!R.q.stored && attach(db, NULL) == -1)
 			rc = -1;
 		crm_stats_free(stats);
 	}
-	for (i = 0; i < R.ncol; i++)
-		free(R.name[i]);
-	crm_sql_free(&R.q);
+	run_free(&R);
 	free(saved);
 	return rc;
 }

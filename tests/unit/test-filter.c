@@ -334,6 +334,35 @@ static void test_columns_and_channel(void)
 	crm_sql_free(&q);
 }
 
+/* With q.stored the aggregates are columns of customer_stats "cs"; RFM
+ * fields stay crm_stat(); values stay parameters. */
+static void test_stored(void)
+{
+	struct crm_sql q = { 0 };
+	char err[256];
+
+	q.stored = 1;
+	ok(crm_filter_compile(&q, "orders >= 3 and aov > 10 and "
+	    "last_purchase < -90d and segment = Champions", NOW, err,
+	    sizeof(err)) == 0, "stored: compiles");
+	is_str(q.text.s, "(coalesce(coalesce(cs.orders, 0) >= ?1, 0) AND "
+	    "coalesce(CASE WHEN cs.orders > 0 THEN CAST(round(cs.spend * 1.0 "
+	    "/ cs.orders) AS INTEGER) END > ?2, 0) AND "
+	    "coalesce(cs.last_purchase < ?3, 0) AND "
+	    "coalesce(crm_stat(c.id, 22) = ?4 COLLATE NOCASE, 0))",
+	    "stored: customer_stats columns, RFM from crm_stat");
+	ok(q.needs == (CRM_NEED_STATS | CRM_NEED_RFM), "stored: needs RFM");
+	crm_sql_free(&q);
+	q.stored = 1;
+	crm_filter_stat(&q, CRM_STAT_AVG_RATING);
+	is_str(q.text.s, "CASE WHEN cs.reviews > 0 THEN cs.rating_sum * 1.0 / "
+	    "cs.reviews END", "stored: avg_rating from rating_sum");
+	crm_sql_free(&q);
+	crm_filter_stat(&q, CRM_STAT_AVG_RATING);
+	is_str(q.text.s, "crm_stat(c.id, 12)", "not stored: crm_stat");
+	crm_sql_free(&q);
+}
+
 static void test_rfm_tables(void)
 {
 	const char *const *grid = crm_rfm_segments(CRM_RFM_GRID);
@@ -440,6 +469,7 @@ int main(void)
 	test_nesting();
 	test_hostile();
 	test_columns_and_channel();
+	test_stored();
 	test_rfm_tables();
 	test_ntile();
 	test_cutoff();
