@@ -638,7 +638,7 @@ static enum crm_fit_status minimise(llfn fn, const void *d, double W, int k,
 {
 	const double lo = log(CRM_BTYD_PMIN), hi = log(CRM_BTYD_PMAX);
 	double g[4], gn[4], s[4], y[4], dir[4], tn[4], f, fn_, gmax;
-	int it, i, j, evals = 0, fresh = 1, stall = 0;
+	int it, i, j, evals = 0, fresh = 1, stall = 0, act[4];
 	enum crm_fit_status st = CRM_FIT_MAXITER;
 
 	f = eval(fn, d, W, k, theta, g);
@@ -652,16 +652,24 @@ static enum crm_fit_status minimise(llfn fn, const void *d, double W, int k,
 		double gd = 0, step = 1, dmax = 0, sy = 0;
 		int ok = 0;
 
+		/* A parameter at a bound that the gradient pushes outwards
+		 * stays there: it takes no part in the step nor in the test
+		 * of convergence (the gradient projected onto the box). */
+		for (i = 0; i < k; i++)
+			act[i] = (theta[i] >= hi && g[i] < 0) ||
+			    (theta[i] <= lo && g[i] > 0);
 		for (gmax = 0, i = 0; i < k; i++)
-			gmax = fmax(gmax, fabs(g[i]));
+			if (!act[i])
+				gmax = fmax(gmax, fabs(g[i]));
 		if (gmax < gtol) {
 			st = CRM_FIT_OK;
 			break;
 		}
 		for (i = 0; i < k; i++) {
 			dir[i] = 0;
-			for (j = 0; j < k; j++)
-				dir[i] -= H[i * 4 + j] * g[j];
+			for (j = 0; j < k && !act[i]; j++)
+				if (!act[j])
+					dir[i] -= H[i * 4 + j] * g[j];
 			gd += dir[i] * g[i];
 			dmax = fmax(dmax, fabs(dir[i]));
 		}

@@ -311,13 +311,67 @@ static int32_t sat32(int64_t v)
 	    (int32_t)v;
 }
 
-/* load_events: the purchases and campaign events up to the last day. */
+/*
+ * Purchases arrive in table order, customers mixed. They are put in
+ * customer order without a sort of the whole array, and without a random
+ * access per purchase to arrays as large as the customers (each would miss
+ * the cache): while reading, each purchase is appended to the bucket of
+ * its key >> shift, a few hundred buckets in all, where the key is the
+ * customer id when ids map directly to indexes (else the index found by
+ * binary search); indexes grow with ids, so a bucket holds a range of
+ * customers. Then, bucket by bucket (each a region small enough for the
+ * cache), keys become indexes and customers' purchases are counted, which
+ * gives each customer's place in the final array, and the buckets are
+ * spread into it.
+ */
+struct pevc {
+	struct pev e;
+	uint32_t key;
+};
+
+struct buckets {
+	unsigned shift;
+	size_t nb;
+	struct pevc **b;
+	size_t *len, *cap;
+};
+
+static void buckets_free(struct buckets *bk)
+{
+	size_t i;
+
+	for (i = 0; i < bk->nb && bk->b; i++)
+		free(bk->b[i]);
+	free(bk->b);
+	free(bk->len);
+	free(bk->cap);
+	memset(bk, 0, sizeof(*bk));
+}
+
+/* buckets_init: buckets for keys in [0, nkeys). */
+static int buckets_init(struct buckets *bk, size_t nkeys)
+{
+	memset(bk, 0, sizeof(*bk));
+	bk->shift = 12;         /* 4,096 customers, some 40,000 purchases */
+	while ((nkeys >> bk->shift) >= 1024)
+		bk->shift++;
+	bk->nb = (nkeys >> bk->shift) + 1;
+	if ((bk->b = calloc(bk->nb, sizeof(*bk->b))) == NULL ||
+	    (bk->len = calloc(bk->nb, sizeof(*bk->len))) == NULL ||
+	    (bk->cap = calloc(bk->nb, sizeof(*bk->cap))) == NULL) {
+		buckets_free(bk);
+		return -1;
+	}
+	return 0;
+}
+
+/* load_events: the purchases (into the buckets) and campaign events up to
+ * the last day. */
 static int load_events(struct crm_db *db, struct crm_history *h,
-    const struct idmap *im, uint32_t **cip)
+    const struct idmap *im, struct buckets *bk)
 {
 	sqlite3_stmt *st;
-	size_t cap = 0, ccap = 0, cicap = 0;
-	uint32_t *ci = NULL;
+	size_t ccap = 0, nrows = 0;
 	int rc;
 	int32_t lastday = h->holdday > h->endday ? h->holdday : h->endday;
 
@@ -330,35 +384,51 @@ static int load_events(struct crm_db *db, struct crm_history *h,
 		return -1;
 	sqlite3_bind_int64(st, 1, midnight(h, lastday + 1));
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		long i = index_of(h, im, sqlite3_column_int64(st, 0));
+		int64_t id = sqlite3_column_int64(st, 0);
 		const char *kind = (const char *)sqlite3_column_text(st, 2);
 		int32_t day = dayof(h, sqlite3_column_int64(st, 1));
 		long k;
 
-		if (i < 0 || kind == NULL || day > lastday)
+		if (kind == NULL || day > lastday)
 			continue;
 		if (kind[0] == 'p') {
-			struct pev *e;
+			struct pevc *e;
+			size_t b;
 			int64_t q;
 
-			if (grow(&h->ev, &cap, h->nev, sizeof(*h->ev)) == -1 ||
-			    grow(&ci, &cicap, h->nev, sizeof(*ci)) == -1)
+			if (im->map) {  /* the index comes in group() */
+				if (id < 0 || id > im->max)
+					continue;
+				k = (long)id;
+			} else if ((k = index_of(h, im, id)) < 0)
+				continue;
+			if (++nrows >= UINT32_MAX - 1) {
+				sqlite3_finalize(st);
+				return crm__error(db, CRM_EDATA, "too many "
+				    "purchases to predict");
+			}
+			b = (size_t)k >> bk->shift;
+			if (grow(&bk->b[b], &bk->cap[b], bk->len[b],
+			    sizeof(**bk->b)) == -1)
 				goto nomem;
-			e = &h->ev[h->nev];
-			ci[h->nev++] = (uint32_t)i;
-			e->day = day;
-			e->cents = sqlite3_column_type(st, 3) == SQLITE_NULL ? 0 :
-			    sat32(sqlite3_column_int64(st, 3));
+			e = &bk->b[b][bk->len[b]++];
+			e->key = (uint32_t)k;
+			e->e.day = day;
+			e->e.cents = sqlite3_column_type(st, 3) == SQLITE_NULL ?
+			    0 : sat32(sqlite3_column_int64(st, 3));
 			q = sqlite3_column_type(st, 4) == SQLITE_NULL ? 1 :
 			    sqlite3_column_int64(st, 4);
-			e->qty = (uint16_t)(q < 1 ? 1 : q > 65535 ? 65535 : q);
+			e->e.qty = (uint16_t)(q < 1 ? 1 : q > 65535 ? 65535 : q);
 			if ((k = intern_get(&h->cats, (const char *)
 			    sqlite3_column_text(st, 5))) < 0)
 				goto nomem;
-			e->cat = (uint16_t)k;
+			e->e.cat = (uint16_t)k;
 		} else if (day <= h->endday) {
 			struct cev *c;
+			long i = index_of(h, im, id);
 
+			if (i < 0)
+				continue;
 			if ((k = intern_get(&h->chans, (const char *)
 			    sqlite3_column_text(st, 6))) < 0)
 				goto nomem;
@@ -375,59 +445,63 @@ static int load_events(struct crm_db *db, struct crm_history *h,
 	if (rc != SQLITE_DONE) {
 		crm__sqlerr(db, "cannot read events");
 		sqlite3_finalize(st);
-		free(ci);
 		return -1;
 	}
 	sqlite3_finalize(st);
-	*cip = ci;
 	return 0;
 nomem:
 	sqlite3_finalize(st);
-	free(ci);
 	return oom(db);
 }
 
-/* group: sort the purchases by customer in place (a counting sort with
- * cycles, no second copy), then each customer's by day. */
-static int group(struct crm_db *db, struct crm_history *h, uint32_t *ci)
+/* group: the purchases from the buckets in customer order (each bucket
+ * freed once spread), then each customer's by day; the campaign events
+ * by customer. */
+static int group(struct crm_db *db, struct crm_history *h,
+    const struct idmap *im, struct buckets *bk)
 {
 	uint32_t *next;
-	size_t i, c;
+	size_t i, c, b;
 
-	if ((h->off_ev = calloc(h->n + 1, sizeof(*h->off_ev))) == NULL ||
-	    (next = malloc((h->n + 1) * sizeof(*next))) == NULL)
+	if ((h->off_ev = calloc(h->n + 1, sizeof(*h->off_ev))) == NULL)
 		return oom(db);
-	for (i = 0; i < h->nev; i++)
-		h->off_ev[ci[i] + 1]++;
+	/* keys to indexes (UINT32_MAX: an id of no customer), counts */
+	for (b = 0; b < bk->nb; b++) {
+		struct pevc *e = bk->b[b];
+
+		for (i = 0; i < bk->len[b]; i++) {
+			if (im->map) {
+				int32_t ci = im->map[e[i].key];
+
+				if (ci < 0) {
+					e[i].key = UINT32_MAX;
+					continue;
+				}
+				e[i].key = (uint32_t)ci;
+			}
+			h->off_ev[e[i].key + 1]++;
+			h->nev++;
+		}
+	}
 	for (c = 0; c < h->n; c++)
 		h->off_ev[c + 1] += h->off_ev[c];
+	if ((h->ev = malloc((h->nev + 1) * sizeof(*h->ev))) == NULL ||
+	    (next = malloc((h->n + 1) * sizeof(*next))) == NULL)
+		return oom(db);
 	memcpy(next, h->off_ev, (h->n + 1) * sizeof(*next));
-	for (c = 0; c < h->n; c++) {
-		while (next[c] < h->off_ev[c + 1]) {
-			size_t p = next[c];
-			uint32_t b = ci[p];
+	for (b = 0; b < bk->nb; b++) {
+		const struct pevc *e = bk->b[b];
 
-			if (b == c) {
-				next[c]++;
-				continue;
-			}
-			/* put element p where bucket b fills next */
-			{
-				size_t q = next[b]++;
-				struct pev te = h->ev[p];
-				uint32_t tc = ci[p];
-
-				h->ev[p] = h->ev[q];
-				ci[p] = ci[q];
-				h->ev[q] = te;
-				ci[q] = tc;
-			}
-		}
+		for (i = 0; i < bk->len[b]; i++)
+			if (e[i].key != UINT32_MAX)
+				h->ev[next[e[i].key]++] = e[i].e;
+		free(bk->b[b]);
+		bk->b[b] = NULL;
 	}
 	free(next);
 	for (c = 0; c < h->n; c++) {
 		struct pev *e = h->ev + h->off_ev[c];
-		size_t k = h->off_ev[c + 1] - h->off_ev[c], a, b;
+		size_t k = h->off_ev[c + 1] - h->off_ev[c], a, j;
 
 		if (k > 16) {
 			qsort(e, k, sizeof(*e), cmp_pev);
@@ -436,9 +510,9 @@ static int group(struct crm_db *db, struct crm_history *h, uint32_t *ci)
 		for (a = 1; a < k; a++) {       /* insertion sort */
 			struct pev t = e[a];
 
-			for (b = a; b > 0 && e[b - 1].day > t.day; b--)
-				e[b] = e[b - 1];
-			e[b] = t;
+			for (j = a; j > 0 && e[j - 1].day > t.day; j--)
+				e[j] = e[j - 1];
+			e[j] = t;
 		}
 	}
 	/* campaign events by customer */
@@ -552,7 +626,7 @@ int crm_history_load(struct crm_db *db, const struct crm_history_opts *o,
 {
 	struct crm_history *h;
 	struct idmap im = { NULL, 0 };
-	uint32_t *ci = NULL;
+	struct buckets bk;
 	struct tm tm;
 	time_t t = (time_t)o->as_of;
 	size_t i;
@@ -579,7 +653,7 @@ int crm_history_load(struct crm_db *db, const struct crm_history_opts *o,
 		goto fail;
 	}
 	if (h->n && h->id[h->n - 1] <= (int64_t)(4 * h->n + 1000000) &&
-	    h->id[0] >= 0) {
+	    h->id[h->n - 1] < (int64_t)UINT32_MAX - 1 && h->id[0] >= 0) {
 		im.max = h->id[h->n - 1];
 		if ((im.map = malloc(((size_t)im.max + 1) * sizeof(int32_t))) ==
 		    NULL) {
@@ -590,15 +664,21 @@ int crm_history_load(struct crm_db *db, const struct crm_history_opts *o,
 		for (i = 0; i < h->n; i++)
 			im.map[h->id[i]] = (int32_t)i;
 	}
-	if (load_events(db, h, &im, &ci) == -1 || group(db, h, ci) == -1 ||
-	    summarise(db, h) == -1 || triples(db, h) == -1)
+	if (buckets_init(&bk, im.map ? (size_t)im.max + 1 : h->n) == -1) {
+		oom(db);
 		goto fail;
-	free(ci);
+	}
+	if (load_events(db, h, &im, &bk) == -1 ||
+	    group(db, h, &im, &bk) == -1 ||
+	    summarise(db, h) == -1 || triples(db, h) == -1) {
+		buckets_free(&bk);
+		goto fail;
+	}
+	buckets_free(&bk);
 	free(im.map);
 	*out = h;
 	return 0;
 fail:
-	free(ci);
 	free(im.map);
 	crm_history_free(h);
 	return -1;
