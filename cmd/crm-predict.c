@@ -18,12 +18,13 @@ enum {
 	OPT_HORIZON,
 	OPT_DISCOUNT,
 	OPT_WITHIN,
-	OPT_NOSTORE
+	OPT_NOSTORE,
+	OPT_FIT
 };
 
 static struct cmd_opts opts;
 static int64_t as_of, cal_end;
-static int period = 7, nostore;
+static int period = 7, nostore, refit;
 static double horizon_days = 364, discount = 0.1;
 static int within = 14;
 
@@ -47,7 +48,8 @@ static void usage(int status)
 	fprintf(status ? stderr : stdout,
 	    "usage: crm-predict [-qt] [-d db] [--format csv|tsv|table|json] [--excel]\n"
 	    "                   [--as-of date] [--horizon span] [--discount rate]\n"
-	    "                   [--no-store] [--wait seconds] [file]\n"
+	    "                   [--fit [--period day|week]] [--no-store]\n"
+	    "                   [--wait seconds] [file]\n"
 	    "       crm-predict fit [--as-of date] [--calibration-end date]\n"
 	    "                   [--period day|week]\n"
 	    "       crm-predict due [--within span] [--as-of date]\n"
@@ -343,14 +345,16 @@ static void do_score(struct crm_db *db, const char *file)
 	struct crm_out *o;
 	long *idx = NULL;
 	size_t i, n;
-	int have;
+	int have = 0;
 
-	if ((have = crm_model_latest(db, &m)) == -1)
+	/* --fit: a new model on the history read for scoring, so that
+	 * fitting and scoring read it once */
+	if (!refit && (have = crm_model_latest(db, &m)) == -1)
 		cmd_die(db);
-	if (have)
+	if (!refit && have)
 		period = m.period_days;
 	h = load(db, as_of, 0);
-	if (!have) {    /* no model yet: fit one now */
+	if (refit || !have) {   /* no model yet: fit one now */
 		fit(db, h, &m);
 		if (!nostore && crm_model_store(db, &m) == -1)
 			cmd_die(db);
@@ -396,6 +400,7 @@ int main(int argc, char **argv)
 		{ "discount",        required_argument, NULL, OPT_DISCOUNT },
 		{ "within",          required_argument, NULL, OPT_WITHIN },
 		{ "no-store",        no_argument,       NULL, OPT_NOSTORE },
+		{ "fit",             no_argument,       NULL, OPT_FIT },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *verb = NULL;
@@ -439,6 +444,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_NOSTORE:
 			nostore = 1;
+			break;
+		case OPT_FIT:
+			refit = 1;
 			break;
 		default:
 			usage(CRM_EUSAGE);
