@@ -246,7 +246,8 @@ static void do_due(struct crm_db *db)
 
 static void score_row(struct crm_out *o, const struct crm_score *s)
 {
-	char id[24], x[24], pa[24], e[24], sp[32], clv[32], next[CRM_TIMEBUF];
+	char id[24], x[CRM_FIXBUF], pa[CRM_FIXBUF], e[CRM_FIXBUF];
+	char sp[CRM_FIXBUF], clv[CRM_FIXBUF], next[CRM_TIMEBUF];
 	const char *v[13];
 
 	snprintf(id, sizeof(id), "%lld", (long long)s->customer_id);
@@ -254,20 +255,14 @@ static void score_row(struct crm_out *o, const struct crm_score *s)
 	v[1] = s->ref;
 	memset(v + 2, 0, sizeof(v) - 2 * sizeof(v[0]));
 	if (s->bought) {
-		snprintf(x, sizeof(x), "%.0f", s->x);
-		snprintf(pa, sizeof(pa), "%.4f", s->p_alive);
-		snprintf(e, sizeof(e), "%.4f", s->expected);
-		v[2] = x;
-		v[3] = pa;
-		v[4] = e;
-		if (s->spend >= 0) {
-			snprintf(sp, sizeof(sp), "%.2f", s->spend);
-			v[5] = sp;
-		}
-		if (s->clv >= 0) {
-			snprintf(clv, sizeof(clv), "%.2f", s->clv);
-			v[6] = clv;
-		}
+		/* crm_fmt_fixed: "%.Nf" without printf, for speed */
+		v[2] = crm_fmt_fixed(x, s->x, 0);
+		v[3] = crm_fmt_fixed(pa, s->p_alive, 4);
+		v[4] = crm_fmt_fixed(e, s->expected, 4);
+		if (s->spend >= 0)
+			v[5] = crm_fmt_fixed(sp, s->spend, 2);
+		if (s->clv >= 0)
+			v[6] = crm_fmt_fixed(clv, s->clv, 2);
 		v[7] = s->churn;
 		if (s->next != CRM_NONE)
 			v[8] = crm_fmt_day(s->next, next);

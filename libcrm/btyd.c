@@ -954,11 +954,11 @@ double crm_bgnbd_palive(const double par[4], double x, double tx, double T)
 	return 1 / (1 + exp(l));
 }
 
-double crm_bgnbd_expected(const double par[4], double x, double tx,
-    double T, double t)
+double crm_bgnbd_expected_active(const double par[4], double x, double T,
+    double t)
 {
 	double r = par[0], al = par[1], a = par[2], b = par[3];
-	double lead, head, z, l, e;
+	double lead, head, z, e;
 
 	if (!(t > 0))
 		return 0;
@@ -969,14 +969,16 @@ double crm_bgnbd_expected(const double par[4], double x, double tx,
 	head = exp((r + x) * (log(al + T) - log(al + T + t))) *
 	    crm_hyp2f1(r + x, b + x, a + b + x - 1, z);
 	e = lead * (1 - head);
-	if (x > 0) {
-		l = log(a) - log(b + x - 1) +
-		    (r + x) * (log(al + T) - log(al + tx));
-		e = l > 700 ? 0 : e / (1 + exp(l));
-	}
 	if (!isfinite(e) || e < 0)
 		return 0;
 	return e;
+}
+
+double crm_bgnbd_expected(const double par[4], double x, double tx,
+    double T, double t)
+{
+	return crm_bgnbd_expected_active(par, x, T, t) *
+	    crm_bgnbd_palive(par, x, tx, T);
 }
 
 double crm_gg_expected(const double par[3], double x, double m)

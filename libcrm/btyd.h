@@ -92,6 +92,15 @@ double crm_bgnbd_expected(const double par[4], double x, double tx,
     double T, double t);
 
 /*
+ * crm_bgnbd_expected_active: the same for a customer with x repeat
+ * purchases and age T who is known to be active at T; it does not depend
+ * on the recency. crm_bgnbd_expected = this * crm_bgnbd_palive, so that
+ * scoring computes the series once per distinct (x, T).
+ */
+double crm_bgnbd_expected_active(const double par[4], double x, double T,
+    double t);
+
+/*
  * crm_gg_expected: expected spend per purchase of a customer whose x >= 1
  * repeat purchases averaged m (JMR 2005 eq. 5); for x = 0 the population
  * mean p gamma / (q - 1). Returns -1 when that mean does not exist (q <= 1).
