@@ -377,11 +377,12 @@ static int load_events(struct crm_db *db, struct crm_history *h,
 	int32_t lastday = h->holdday > h->endday ? h->holdday : h->endday;
 
 	/* "+at": a full scan in table order; the index on at would cost a
-	 * random lookup per row. */
+	 * random lookup per row. The kinds as = ... OR: IN (...) costs a
+	 * lookup in a temporary index per row (a fifth more time). */
 	if ((st = crm__prepare(db, "SELECT customer_id, at, kind, "
 	    "amount_cents, quantity, category, channel FROM events "
-	    "WHERE kind IN ('purchase', 'campaign_sent', "
-	    "'campaign_response') AND +at < ?")) == NULL)
+	    "WHERE (kind = 'purchase' OR kind = 'campaign_sent' OR "
+	    "kind = 'campaign_response') AND +at < ?")) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, midnight(h, lastday + 1));
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
