@@ -380,7 +380,8 @@ static int load_events(struct crm_db *db, struct crm_history *h,
 	 * random lookup per row. The kinds as = ... OR: IN (...) costs a
 	 * lookup in a temporary index per row (a fifth more time). */
 	if ((st = crm__prepare(db, "SELECT customer_id, at, kind, "
-	    "amount_cents, quantity, category, channel FROM events "
+	    "coalesce(amount_cents, 0), coalesce(quantity, 1), category, "
+	    "channel FROM events "
 	    "WHERE (kind = 'purchase' OR kind = 'campaign_sent' OR "
 	    "kind = 'campaign_response') AND +at < ?")) == NULL)
 		return -1;
@@ -416,10 +417,8 @@ static int load_events(struct crm_db *db, struct crm_history *h,
 			e = &bk->b[b][bk->len[b]++];
 			e->key = (uint32_t)k;
 			e->e.day = day;
-			e->e.cents = sqlite3_column_type(st, 3) == SQLITE_NULL ?
-			    0 : sat32(sqlite3_column_int64(st, 3));
-			q = sqlite3_column_type(st, 4) == SQLITE_NULL ? 1 :
-			    sqlite3_column_int64(st, 4);
+			e->e.cents = sat32(sqlite3_column_int64(st, 3));
+			q = sqlite3_column_int64(st, 4);
 			e->e.qty = (uint16_t)(q < 1 ? 1 : q > 65535 ? 65535 : q);
 			if ((k = intern_get(&h->cats, (const char *)
 			    sqlite3_column_text(st, 5))) < 0)
