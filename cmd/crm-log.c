@@ -274,8 +274,16 @@ static void log_mail(struct crm_db *db)
 	int rc;
 
 	msg = slurp(stdin, &len);
-	if (crm_mail_parse(msg, len, &m, &why) == -1)
-		errx(CRM_EDATA, "<stdin>: %s", why);
+	if (crm_mail_parse(msg, len, &m, &why) == -1) {
+		/* free before exiting: LeakSanitizer may not see msg on the
+		 * stack any more and report it (make sanitize, now and then) */
+		char w[256];
+
+		snprintf(w, sizeof(w), "%s", why);
+		free(msg);
+		crm_mail_clear(&m);
+		errx(CRM_EDATA, "<stdin>: %s", w);
+	}
 	free(msg);
 	rc = crm_customer_resolve(db, m.from, &ev.customer_id);
 	if (rc != 1) {
