@@ -1,10 +1,12 @@
 /* predict.c: reading the purchase history into compact arrays, fitting and
  * storing the models, and scoring customers. See predict.h. */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "internal.h"
 #include "event.h"
@@ -366,11 +368,43 @@ static int buckets_init(struct buckets *bk, size_t nkeys)
 	return 0;
 }
 
-/* load_events: the purchases (into the buckets) and campaign events up to
- * the last day. */
-static int load_events(struct crm_db *db, struct crm_history *h,
-    const struct idmap *im, struct buckets *bk)
+/*
+ * One share of the scan of the events: the rows with ids in [lo, hi],
+ * with what they give: purchases in buckets, campaign events, and the
+ * categories and channels named (indexes valid within the part until
+ * merge_parts()). Two parts are read at once on two connections when the
+ * table is large and there are two processors (see crm_history_load).
+ */
+struct part {
+	struct crm_db *db;      /* its connection and error */
+	int64_t lo, hi;
+	struct buckets bk;
+	struct intern cats, chans;
+	struct cev *cev;
+	size_t ncev;
+	const struct crm_history *h;
+	const struct idmap *im;
+	int rc;
+};
+
+static void part_free(struct part *p)
 {
+	buckets_free(&p->bk);
+	intern_free(&p->cats);
+	intern_free(&p->chans);
+	free(p->cev);
+	p->cev = NULL;
+}
+
+/* load_events: the purchases (into the buckets) and campaign events up to
+ * the last day, of the part's rows. Uses nothing of h but what loading
+ * the customers set, so that two parts can run at once. */
+static int load_events(struct part *p)
+{
+	struct crm_db *db = p->db;
+	const struct crm_history *h = p->h;
+	const struct idmap *im = p->im;
+	struct buckets *bk = &p->bk;
 	sqlite3_stmt *st;
 	size_t ccap = 0, nrows = 0;
 	int rc;
@@ -382,10 +416,13 @@ static int load_events(struct crm_db *db, struct crm_history *h,
 	if ((st = crm__prepare(db, "SELECT customer_id, at, kind, "
 	    "coalesce(amount_cents, 0), coalesce(quantity, 1), category, "
 	    "channel FROM events "
-	    "WHERE (kind = 'purchase' OR kind = 'campaign_sent' OR "
-	    "kind = 'campaign_response') AND +at < ?")) == NULL)
+	    "WHERE id BETWEEN ? AND ? AND (kind = 'purchase' OR "
+	    "kind = 'campaign_sent' OR kind = 'campaign_response') AND "
+	    "+at < ?")) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, midnight(h, lastday + 1));
+	sqlite3_bind_int64(st, 1, p->lo);
+	sqlite3_bind_int64(st, 2, p->hi);
+	sqlite3_bind_int64(st, 3, midnight(h, lastday + 1));
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(st, 0);
 		const char *kind = (const char *)sqlite3_column_text(st, 2);
@@ -420,7 +457,7 @@ static int load_events(struct crm_db *db, struct crm_history *h,
 			e->e.cents = sat32(sqlite3_column_int64(st, 3));
 			q = sqlite3_column_int64(st, 4);
 			e->e.qty = (uint16_t)(q < 1 ? 1 : q > 65535 ? 65535 : q);
-			if ((k = intern_get(&h->cats, (const char *)
+			if ((k = intern_get(&p->cats, (const char *)
 			    sqlite3_column_text(st, 5))) < 0)
 				goto nomem;
 			e->e.cat = (uint16_t)k;
@@ -430,14 +467,14 @@ static int load_events(struct crm_db *db, struct crm_history *h,
 
 			if (i < 0)
 				continue;
-			if ((k = intern_get(&h->chans, (const char *)
+			if ((k = intern_get(&p->chans, (const char *)
 			    sqlite3_column_text(st, 6))) < 0)
 				goto nomem;
 			if (k == 0)     /* no channel named: cannot count it */
 				continue;
-			if (grow(&h->cev, &ccap, h->ncev, sizeof(*h->cev)) == -1)
+			if (grow(&p->cev, &ccap, p->ncev, sizeof(*p->cev)) == -1)
 				goto nomem;
-			c = &h->cev[h->ncev++];
+			c = &p->cev[p->ncev++];
 			c->ci = (uint32_t)i;
 			c->chan = (uint16_t)k;
 			c->resp = strcmp(kind, "campaign_response") == 0;
@@ -455,22 +492,101 @@ nomem:
 	return oom(db);
 }
 
+static void *load_events_thread(void *arg)
+{
+	struct part *p = arg;
+
+	p->rc = load_events(p);
+	return NULL;
+}
+
+/* remap: the index in t of each string of u (0 stays 0); NULL on oom. */
+static uint16_t *remap(struct intern *t, const struct intern *u)
+{
+	uint16_t *m = calloc(u->n + 1, sizeof(*m));
+	size_t i;
+
+	for (i = 1; m && i < u->n; i++) {
+		long k = intern_get(t, u->s[i]);
+
+		if (k < 0) {
+			free(m);
+			return NULL;
+		}
+		m[i] = (uint16_t)k;
+	}
+	return m;
+}
+
+/*
+ * merge_parts: the categories and channels of part 1 renumbered as in
+ * part 0, whose tables become h's; the campaign events of both in h.
+ * The purchases stay in the buckets of both, which group() reads part 0
+ * first (the lower ids: the order of a single scan).
+ */
+static int merge_parts(struct crm_db *db, struct crm_history *h,
+    struct part *pt, int np)
+{
+	uint16_t *mc = NULL, *mh = NULL;
+	size_t i, b;
+
+	intern_free(&h->cats);
+	intern_free(&h->chans);
+	h->cats = pt[0].cats;
+	h->chans = pt[0].chans;
+	memset(&pt[0].cats, 0, sizeof(pt[0].cats));
+	memset(&pt[0].chans, 0, sizeof(pt[0].chans));
+	h->cev = pt[0].cev;
+	h->ncev = pt[0].ncev;
+	pt[0].cev = NULL;
+	if (np < 2)
+		return 0;
+	if ((mc = remap(&h->cats, &pt[1].cats)) == NULL ||
+	    (mh = remap(&h->chans, &pt[1].chans)) == NULL) {
+		free(mc);
+		return oom(db);
+	}
+	for (b = 0; b < pt[1].bk.nb; b++)
+		for (i = 0; i < pt[1].bk.len[b]; i++)
+			pt[1].bk.b[b][i].e.cat = mc[pt[1].bk.b[b][i].e.cat];
+	if (pt[1].ncev) {
+		struct cev *c = realloc(h->cev,
+		    (h->ncev + pt[1].ncev) * sizeof(*c));
+
+		if (c == NULL) {
+			free(mc);
+			free(mh);
+			return oom(db);
+		}
+		h->cev = c;
+		for (i = 0; i < pt[1].ncev; i++) {
+			c[h->ncev] = pt[1].cev[i];
+			c[h->ncev++].chan = mh[pt[1].cev[i].chan];
+		}
+	}
+	free(mc);
+	free(mh);
+	return 0;
+}
+
 /* group: the purchases from the buckets in customer order (each bucket
  * freed once spread), then each customer's by day; the campaign events
  * by customer. */
 static int group(struct crm_db *db, struct crm_history *h,
-    const struct idmap *im, struct buckets *bk)
+    const struct idmap *im, struct part *pt, int np)
 {
 	uint32_t *next;
 	size_t i, c, b;
+	int q;
 
 	if ((h->off_ev = calloc(h->n + 1, sizeof(*h->off_ev))) == NULL)
 		return oom(db);
 	/* keys to indexes (UINT32_MAX: an id of no customer), counts */
-	for (b = 0; b < bk->nb; b++) {
-		struct pevc *e = bk->b[b];
+	for (q = 0; q < np; q++)
+	for (b = 0; b < pt[q].bk.nb; b++) {
+		struct pevc *e = pt[q].bk.b[b];
 
-		for (i = 0; i < bk->len[b]; i++) {
+		for (i = 0; i < pt[q].bk.len[b]; i++) {
 			if (im->map) {
 				int32_t ci = im->map[e[i].key];
 
@@ -490,15 +606,16 @@ static int group(struct crm_db *db, struct crm_history *h,
 	    (next = malloc((h->n + 1) * sizeof(*next))) == NULL)
 		return oom(db);
 	memcpy(next, h->off_ev, (h->n + 1) * sizeof(*next));
-	for (b = 0; b < bk->nb; b++) {
-		const struct pevc *e = bk->b[b];
+	for (b = 0; b < pt[0].bk.nb; b++)
+		for (q = 0; q < np; q++) {
+			const struct pevc *e = pt[q].bk.b[b];
 
-		for (i = 0; i < bk->len[b]; i++)
-			if (e[i].key != UINT32_MAX)
-				h->ev[next[e[i].key]++] = e[i].e;
-		free(bk->b[b]);
-		bk->b[b] = NULL;
-	}
+			for (i = 0; i < pt[q].bk.len[b]; i++)
+				if (e[i].key != UINT32_MAX)
+					h->ev[next[e[i].key]++] = e[i].e;
+			free(pt[q].bk.b[b]);
+			pt[q].bk.b[b] = NULL;
+		}
 	free(next);
 	for (c = 0; c < h->n; c++) {
 		struct pev *e = h->ev + h->off_ev[c];
@@ -624,15 +741,93 @@ static int triples(struct crm_db *db, struct crm_history *h)
 	return 0;
 }
 
+/* Below this many event ids, one scan: a second one would not pay. */
+#define SPLIT_MIN 1000000
+
+/*
+ * split: into how many parts to scan the events, 1 or 2, with their id
+ * ranges; for 2 the second part's connection in db2 (read only, opened on
+ * the same file). Two when the table spans SPLIT_MIN ids or more and two
+ * processors are online, or when $CRM_PREDICT_THREADS says so (1 or 2, for
+ * tests). The parts are read in two read transactions, which SQLite takes
+ * one after the other: a write committed in between is seen by the
+ * second part only, as when the customers and the events were read by
+ * two statements; rows added later have ids above hi and are not read.
+ * Returns the number, or -1 (message on db).
+ */
+static int split(struct crm_db *db, struct crm_db *db2, struct part *pt)
+{
+	sqlite3_stmt *st;
+	int64_t lo = 0, hi = -1;
+	const char *env = getenv("CRM_PREDICT_THREADS");
+	int want = env && *env ? atoi(env) : 0;
+
+	if ((st = crm__prepare(db, "SELECT min(id), max(id) FROM events")) ==
+	    NULL)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		lo = sqlite3_column_int64(st, 0);
+		hi = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	pt[0].db = db;
+	pt[0].lo = lo;
+	pt[0].hi = hi;
+	if (want == 0)
+		want = hi - lo >= SPLIT_MIN && sysconf(_SC_NPROCESSORS_ONLN) > 1 ?
+		    2 : 1;
+	if (want < 2 || hi <= lo || db->path == NULL)
+		return 1;
+	if (sqlite3_open_v2(db->path, &db2->sql, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		sqlite3_close(db2->sql);        /* one scan will do */
+		db2->sql = NULL;
+		return 1;
+	}
+	sqlite3_busy_timeout(db2->sql, db->wait_ms);
+	db2->path = db->path;
+	db2->wait_ms = db->wait_ms;
+	pt[0].hi = lo + (hi - lo) / 2;
+	pt[1].db = db2;
+	pt[1].lo = pt[0].hi + 1;
+	pt[1].hi = hi;
+	return 2;
+}
+
+/* scan: the parts, the second in a thread of its own. Returns 0 or -1
+ * (message on db). */
+static int scan(struct crm_db *db, struct part *pt, int np)
+{
+	pthread_t th;
+
+	if (np < 2)
+		return load_events(&pt[0]);
+	if (pthread_create(&th, NULL, load_events_thread, &pt[1]) != 0) {
+		pt[0].rc = load_events(&pt[0]);         /* in turn, then */
+		pt[1].rc = pt[0].rc == 0 ? load_events(&pt[1]) : 0;
+	} else {
+		pt[0].rc = load_events(&pt[0]);
+		pthread_join(th, NULL);
+	}
+	if (pt[0].rc == -1)
+		return -1;
+	if (pt[1].rc == -1)
+		return crm__error(db, pt[1].db->code, "%s", pt[1].db->msg);
+	return 0;
+}
+
 int crm_history_load(struct crm_db *db, const struct crm_history_opts *o,
     struct crm_history **out)
 {
 	struct crm_history *h;
 	struct idmap im = { NULL, 0 };
-	struct buckets bk;
+	struct part pt[2];
+	struct crm_db db2;
 	struct tm tm;
 	time_t t = (time_t)o->as_of;
 	size_t i;
+	int np = 0, k;
 
 	*out = NULL;
 	if ((h = calloc(1, sizeof(*h))) == NULL)
@@ -667,21 +862,34 @@ int crm_history_load(struct crm_db *db, const struct crm_history_opts *o,
 		for (i = 0; i < h->n; i++)
 			im.map[h->id[i]] = (int32_t)i;
 	}
-	if (buckets_init(&bk, im.map ? (size_t)im.max + 1 : h->n) == -1) {
-		oom(db);
+	memset(pt, 0, sizeof(pt));
+	memset(&db2, 0, sizeof(db2));
+	if ((np = split(db, &db2, pt)) < 0)
 		goto fail;
+	for (k = 0; k < np; k++) {
+		pt[k].h = h;
+		pt[k].im = &im;
+		if (buckets_init(&pt[k].bk, im.map ? (size_t)im.max + 1 :
+		    h->n) == -1 || intern_init(&pt[k].cats, 65535) == -1 ||
+		    intern_init(&pt[k].chans, 65535) == -1) {
+			oom(db);
+			goto fail;
+		}
 	}
-	if (load_events(db, h, &im, &bk) == -1 ||
-	    group(db, h, &im, &bk) == -1 ||
-	    summarise(db, h) == -1 || triples(db, h) == -1) {
-		buckets_free(&bk);
+	if (scan(db, pt, np) == -1 || merge_parts(db, h, pt, np) == -1 ||
+	    group(db, h, &im, pt, np) == -1 ||
+	    summarise(db, h) == -1 || triples(db, h) == -1)
 		goto fail;
-	}
-	buckets_free(&bk);
+	for (k = 0; k < np; k++)
+		part_free(&pt[k]);
+	sqlite3_close(db2.sql);
 	free(im.map);
 	*out = h;
 	return 0;
 fail:
+	for (k = 0; k < np; k++)
+		part_free(&pt[k]);
+	sqlite3_close(db2.sql);
 	free(im.map);
 	crm_history_free(h);
 	return -1;

@@ -130,6 +130,23 @@ total,2357,1882,1653.4"
 	[ "$(sql "SELECT period FROM models ORDER BY id DESC LIMIT 1")" = day ]
 }
 
+@test "reading the history in two parts at once gives the same results" {
+	shop
+	crm-log -q K2 purchase --at 2026-10-02 --amount 50 --category hats --channel web >/dev/null
+	for v in 1 2; do
+		CRM_PREDICT_THREADS=$v crm-predict -q --fit --as-of 2026-11-26 --no-store >"score$v.csv"
+		CRM_PREDICT_THREADS=$v crm-predict due --within 60d --as-of 2026-10-20 >"due$v.csv"
+	done
+	cmp score1.csv score2.csv
+	cmp due1.csv due2.csv
+	grep -q 'newsletter 3 of 3 answered' score2.csv
+	cdnow
+	for v in 1 2; do
+		CRM_PREDICT_THREADS=$v crm-predict check --calibration-end 1997-09-30 --as-of 1998-06-30 >"check$v.csv"
+	done
+	cmp check1.csv check2.csv
+}
+
 @test "customers from standard input, json and table formats" {
 	cdnow
 	crm-predict -q fit --calibration-end 1997-09-30 >/dev/null
