@@ -288,7 +288,8 @@ static int bgset_init(struct bgset *s, const double *x, const double *tx,
 	long mx = 0;
 
 	memset(s, 0, sizeof(*s));
-	if ((mx = xmax(x, n)) < 0 || m == 0)
+	/* as in crm_bgnbd_ll: per-x tables only when no longer than the data */
+	if ((mx = xmax(x, n)) < 0 || mx >= (long)n + 64 || m == 0)
 		return -1;
 	while (nslot < 4 * m)
 		nslot *= 2;
@@ -464,7 +465,7 @@ static int ggset_init(struct ggset *s, const double *x, const double *m,
 	long mx;
 
 	memset(s, 0, sizeof(*s));
-	if ((mx = xmax(x, n)) < 0 || cnt == 0)
+	if ((mx = xmax(x, n)) < 0 || mx >= (long)n + 64 || cnt == 0)
 		return -1;
 	if ((s->x = malloc(cnt * sizeof(*s->x))) == NULL ||
 	    (s->xm = malloc(cnt * sizeof(*s->xm))) == NULL ||
