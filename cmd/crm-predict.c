@@ -18,12 +18,13 @@ enum {
 	OPT_HORIZON,
 	OPT_DISCOUNT,
 	OPT_WITHIN,
-	OPT_NOSTORE
+	OPT_NOSTORE,
+	OPT_FIT
 };
 
 static struct cmd_opts opts;
 static int64_t as_of, cal_end;
-static int period = 7, nostore;
+static int period = 7, nostore, refit;
 static double horizon_days = 364, discount = 0.1;
 static int within = 14;
 
@@ -47,7 +48,8 @@ static void usage(int status)
 	fprintf(status ? stderr : stdout,
 	    "usage: crm-predict [-qt] [-d db] [--format csv|tsv|table|json] [--excel]\n"
 	    "                   [--as-of date] [--horizon span] [--discount rate]\n"
-	    "                   [--no-store] [--wait seconds] [file]\n"
+	    "                   [--fit [--period day|week]] [--no-store]\n"
+	    "                   [--wait seconds] [file]\n"
 	    "       crm-predict fit [--as-of date] [--calibration-end date]\n"
 	    "                   [--period day|week]\n"
 	    "       crm-predict due [--within span] [--as-of date]\n"
@@ -244,7 +246,8 @@ static void do_due(struct crm_db *db)
 
 static void score_row(struct crm_out *o, const struct crm_score *s)
 {
-	char id[24], x[24], pa[24], e[24], sp[32], clv[32], next[CRM_TIMEBUF];
+	char id[24], x[CRM_FIXBUF], pa[CRM_FIXBUF], e[CRM_FIXBUF];
+	char sp[CRM_FIXBUF], clv[CRM_FIXBUF], next[CRM_TIMEBUF];
 	const char *v[13];
 
 	snprintf(id, sizeof(id), "%lld", (long long)s->customer_id);
@@ -252,20 +255,14 @@ static void score_row(struct crm_out *o, const struct crm_score *s)
 	v[1] = s->ref;
 	memset(v + 2, 0, sizeof(v) - 2 * sizeof(v[0]));
 	if (s->bought) {
-		snprintf(x, sizeof(x), "%.0f", s->x);
-		snprintf(pa, sizeof(pa), "%.4f", s->p_alive);
-		snprintf(e, sizeof(e), "%.4f", s->expected);
-		v[2] = x;
-		v[3] = pa;
-		v[4] = e;
-		if (s->spend >= 0) {
-			snprintf(sp, sizeof(sp), "%.2f", s->spend);
-			v[5] = sp;
-		}
-		if (s->clv >= 0) {
-			snprintf(clv, sizeof(clv), "%.2f", s->clv);
-			v[6] = clv;
-		}
+		/* crm_fmt_fixed: "%.Nf" without printf, for speed */
+		v[2] = crm_fmt_fixed(x, s->x, 0);
+		v[3] = crm_fmt_fixed(pa, s->p_alive, 4);
+		v[4] = crm_fmt_fixed(e, s->expected, 4);
+		if (s->spend >= 0)
+			v[5] = crm_fmt_fixed(sp, s->spend, 2);
+		if (s->clv >= 0)
+			v[6] = crm_fmt_fixed(clv, s->clv, 2);
 		v[7] = s->churn;
 		if (s->next != CRM_NONE)
 			v[8] = crm_fmt_day(s->next, next);
@@ -343,14 +340,16 @@ static void do_score(struct crm_db *db, const char *file)
 	struct crm_out *o;
 	long *idx = NULL;
 	size_t i, n;
-	int have;
+	int have = 0;
 
-	if ((have = crm_model_latest(db, &m)) == -1)
+	/* --fit: a new model on the history read for scoring, so that
+	 * fitting and scoring read it once */
+	if (!refit && (have = crm_model_latest(db, &m)) == -1)
 		cmd_die(db);
-	if (have)
+	if (!refit && have)
 		period = m.period_days;
 	h = load(db, as_of, 0);
-	if (!have) {    /* no model yet: fit one now */
+	if (refit || !have) {   /* no model yet: fit one now */
 		fit(db, h, &m);
 		if (!nostore && crm_model_store(db, &m) == -1)
 			cmd_die(db);
@@ -396,6 +395,7 @@ int main(int argc, char **argv)
 		{ "discount",        required_argument, NULL, OPT_DISCOUNT },
 		{ "within",          required_argument, NULL, OPT_WITHIN },
 		{ "no-store",        no_argument,       NULL, OPT_NOSTORE },
+		{ "fit",             no_argument,       NULL, OPT_FIT },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *verb = NULL;
@@ -439,6 +439,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_NOSTORE:
 			nostore = 1;
+			break;
+		case OPT_FIT:
+			refit = 1;
 			break;
 		default:
 			usage(CRM_EUSAGE);

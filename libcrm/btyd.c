@@ -3,6 +3,7 @@
  * expectations used for scoring. See btyd.h for the contracts. */
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -216,6 +217,336 @@ double crm_gg_ll(const double par[3], const double *x, const double *m,
 	return ll;
 }
 
+/* ---- prepared data sets -------------------------------------------------
+ *
+ * A fit evaluates the likelihood of the same data a few dozen times. The
+ * prepared forms below do once what does not depend on the parameters, so
+ * that an evaluation costs one exp and one log1p per BG/NBD row and one log
+ * per Gamma-Gamma row:
+ * - BG/NBD: T and tx take few distinct values in practice (whole days or
+ *   weeks), so every row refers to its T and tx in a table of distinct
+ *   values whose log(alpha + v) and 1 / (alpha + v) are taken once per
+ *   evaluation; the terms that depend on x alone are summed once per
+ *   distinct x with the total weight of its rows.
+ * - Gamma-Gamma: log(m) and log(x) are taken once.
+ * Both need integer x in [0, XTAB_MAX]; other data use the plain functions.
+ */
+
+struct bgset {
+	size_t n;
+	const double *w;        /* NULL: 1 */
+	double *wown;           /* the sample's weights, if w is one */
+	uint32_t *x;            /* per row */
+	uint32_t *iT, *it;      /* per row: index of T and of tx in v */
+	double *v;              /* distinct values of T and tx */
+	size_t nv;
+	long mx;                /* largest x */
+	double *Wx;             /* total weight of the rows of each x */
+	double W;
+	double *lv, *iv;        /* per evaluation: log(alpha + v), 1 / (alpha + v) */
+	struct bgtab *tab;      /* per evaluation, mx + 1 */
+	double *lbx, *ibx;      /* per evaluation: log(b + x - 1), its inverse */
+};
+
+static void bgset_free(struct bgset *s)
+{
+	free(s->wown);
+	free(s->x);
+	free(s->iT);
+	free(s->it);
+	free(s->v);
+	free(s->Wx);
+	free(s->lv);
+	free(s->iv);
+	free(s->tab);
+	free(s->lbx);
+	free(s->ibx);
+	memset(s, 0, sizeof(*s));
+}
+
+/* dkey: the bits of a double, with -0 as 0, for hashing and equality. */
+static uint64_t dkey(double v)
+{
+	uint64_t k;
+
+	if (v == 0)
+		v = 0;
+	memcpy(&k, &v, sizeof(k));
+	return k;
+}
+
+/*
+ * bgset_init: the prepared form of rows [0, n) of x, tx, T, w, taking
+ * every step-th row only (a systematic sample when step > 1). Returns 0,
+ * or -1 when the data do not allow it (non-integer or negative x, values
+ * that are not finite, tx > T) or memory is short: then use the plain path.
+ */
+static int bgset_init(struct bgset *s, const double *x, const double *tx,
+    const double *T, const double *w, size_t n, size_t step)
+{
+	size_t i, j, m = (n + step - 1) / step, nslot = 64, *slot = NULL;
+	long mx = 0;
+
+	memset(s, 0, sizeof(*s));
+	/* as in crm_bgnbd_ll: per-x tables only when no longer than the data */
+	if ((mx = xmax(x, n)) < 0 || mx >= (long)n + 64 || m == 0)
+		return -1;
+	while (nslot < 4 * m)
+		nslot *= 2;
+	if ((s->x = malloc(m * sizeof(*s->x))) == NULL ||
+	    (s->iT = malloc(m * sizeof(*s->iT))) == NULL ||
+	    (s->it = malloc(m * sizeof(*s->it))) == NULL ||
+	    (s->v = malloc(2 * m * sizeof(*s->v))) == NULL ||
+	    (s->Wx = calloc((size_t)mx + 1, sizeof(*s->Wx))) == NULL ||
+	    (slot = malloc(nslot * sizeof(*slot))) == NULL)
+		goto fail;
+	memset(slot, 0xff, nslot * sizeof(*slot));
+	/* w is only used in place when every row is taken */
+	if (step > 1 && w) {
+		double *ws = malloc(m * sizeof(*ws));
+
+		if (ws == NULL)
+			goto fail;
+		for (i = 0, j = 0; i < n; i += step, j++)
+			ws[j] = w[i];
+		s->w = s->wown = ws;
+	} else
+		s->w = w;
+	s->mx = mx;
+	for (i = 0, j = 0; i < n; i += step, j++) {
+		const double tv[2] = { T[i], tx[i] };
+		uint32_t *dst[2] = { &s->iT[j], &s->it[j] };
+		double wi = w ? w[i] : 1;
+		int k;
+
+		if (!isfinite(T[i]) || !isfinite(tx[i]) || !(tx[i] <= T[i]) ||
+		    !(wi >= 0) || !isfinite(wi))
+			goto fail;
+		s->x[j] = (uint32_t)x[i];
+		s->Wx[s->x[j]] += wi;
+		s->W += wi;
+		for (k = 0; k < 2; k++) {
+			uint64_t key = dkey(tv[k]);
+			size_t h = (size_t)((key * 0x9E3779B97F4A7C15u) >> 20) &
+			    (nslot - 1);
+
+			while (slot[h] != SIZE_MAX && dkey(s->v[slot[h]]) != key)
+				h = (h + 1) & (nslot - 1);
+			if (slot[h] == SIZE_MAX) {
+				slot[h] = s->nv;
+				s->v[s->nv++] = tv[k];
+			}
+			*dst[k] = (uint32_t)slot[h];
+		}
+	}
+	s->n = m;
+	free(slot);
+	if ((s->lv = malloc(s->nv * sizeof(*s->lv))) == NULL ||
+	    (s->iv = malloc(s->nv * sizeof(*s->iv))) == NULL ||
+	    (s->tab = malloc(((size_t)mx + 1) * sizeof(*s->tab))) == NULL ||
+	    (s->lbx = malloc(((size_t)mx + 1) * sizeof(*s->lbx))) == NULL ||
+	    (s->ibx = malloc(((size_t)mx + 1) * sizeof(*s->ibx))) == NULL)
+		goto fail;
+	return 0;
+fail:
+	free(slot);
+	bgset_free(s);
+	return -1;
+}
+
+/* bgset_ll: crm_bgnbd_ll of the prepared rows (the same sums, grouped). */
+static double bgset_ll(const struct bgset *s, const double par[4],
+    double grad[4])
+{
+	double r = par[0], al = par[1], a = par[2], b = par[3];
+	double ll = 0, g0 = 0, g1 = 0, g2 = 0, g3 = 0, lal = log(al);
+	double la = log(a), W = s->W;
+	size_t i;
+	long k;
+
+	if (!(r > 0 && al > 0 && a > 0 && b > 0) || !isfinite(r + al + a + b))
+		return NAN;
+	for (i = 0; i < s->nv; i++) {
+		s->lv[i] = log(al + s->v[i]);
+		s->iv[i] = 1 / (al + s->v[i]);
+	}
+	bg_table(par, s->mx, s->tab);
+	s->lbx[0] = s->ibx[0] = 0;
+	for (k = 1; k <= s->mx; k++) {
+		s->lbx[k] = log(b + (double)(k - 1));
+		s->ibx[k] = 1 / (b + (double)(k - 1));
+	}
+	/* the terms of each row that depend on T and tx */
+	for (i = 0; i < s->n; i++) {
+		uint32_t xi = s->x[i], jT = s->iT[i];
+		double wi = s->w ? s->w[i] : 1, rx = r + xi, lT = s->lv[jT];
+		double A3 = -rx * lT;
+
+		if (xi == 0) {
+			ll += wi * A3;
+			g0 -= wi * lT;
+			g1 -= wi * rx * s->iv[jT];
+		} else {
+			uint32_t jt = s->it[i];
+			double lt = s->lv[jt], A4 = la - s->lbx[xi] - rx * lt;
+			double d = A4 - A3, e, l, w3, w4;
+
+			/* log(exp(A3) + exp(A4)) and the shares of both */
+			if (d <= 0) {
+				e = exp(d);
+				l = A3 + log1p(e);
+				w3 = 1 / (1 + e);
+				w4 = e * w3;
+			} else {
+				e = exp(-d);
+				l = A4 + log1p(e);
+				w4 = 1 / (1 + e);
+				w3 = e * w4;
+			}
+			ll += wi * l;
+			g0 -= wi * (w3 * lT + w4 * lt);
+			g1 -= wi * rx * (w3 * s->iv[jT] + w4 * s->iv[jt]);
+			g2 += wi * w4;
+			g3 -= wi * w4 * s->ibx[xi];
+		}
+	}
+	/* the terms that depend on x alone */
+	ll += W * r * lal;
+	g0 += W * lal;
+	g1 += W * r / al;
+	g2 /= a;
+	for (k = 0; k <= s->mx; k++) {
+		const struct bgtab *t = &s->tab[k];
+		double wk = s->Wx[k];
+
+		if (wk == 0)
+			continue;
+		ll += wk * (t->lr + t->lb);
+		g0 += wk * t->dr;
+		g2 += wk * t->dab;
+		g3 += wk * (t->dab + t->db);
+	}
+	if (grad) {
+		grad[0] = g0;
+		grad[1] = g1;
+		grad[2] = g2;
+		grad[3] = g3;
+	}
+	return ll;
+}
+
+struct ggset {
+	size_t n;
+	const double *w;        /* NULL: 1 */
+	double *wown;           /* the sample's weights, if w is one */
+	uint32_t *x;
+	double *xm, *lm, *lx;   /* x m, log m, log x per row */
+	long mx;
+	double W;
+	struct ggtab *tab;      /* mx + 1, used set once */
+};
+
+static void ggset_free(struct ggset *s)
+{
+	free(s->wown);
+	free(s->x);
+	free(s->xm);
+	free(s->lm);
+	free(s->lx);
+	free(s->tab);
+	memset(s, 0, sizeof(*s));
+}
+
+/* ggset_init: as bgset_init, for the Gamma-Gamma rows (x >= 1, m > 0). */
+static int ggset_init(struct ggset *s, const double *x, const double *m,
+    const double *w, size_t n, size_t step)
+{
+	size_t i, j, cnt = (n + step - 1) / step;
+	long mx;
+
+	memset(s, 0, sizeof(*s));
+	if ((mx = xmax(x, n)) < 0 || mx >= (long)n + 64 || cnt == 0)
+		return -1;
+	if ((s->x = malloc(cnt * sizeof(*s->x))) == NULL ||
+	    (s->xm = malloc(cnt * sizeof(*s->xm))) == NULL ||
+	    (s->lm = malloc(cnt * sizeof(*s->lm))) == NULL ||
+	    (s->lx = malloc(cnt * sizeof(*s->lx))) == NULL ||
+	    (s->tab = calloc((size_t)mx + 1, sizeof(*s->tab))) == NULL)
+		goto fail;
+	if (step > 1 && w) {
+		double *ws = malloc(cnt * sizeof(*ws));
+
+		if (ws == NULL)
+			goto fail;
+		for (i = 0, j = 0; i < n; i += step, j++)
+			ws[j] = w[i];
+		s->w = s->wown = ws;
+	} else
+		s->w = w;
+	for (i = 0, j = 0; i < n; i += step, j++) {
+		double wi = w ? w[i] : 1;
+
+		if (!(x[i] >= 1) || !(m[i] > 0) || !isfinite(m[i]) ||
+		    !(wi >= 0) || !isfinite(wi))
+			goto fail;
+		s->x[j] = (uint32_t)x[i];
+		s->xm[j] = x[i] * m[i];
+		s->lm[j] = log(m[i]);
+		s->lx[j] = log(x[i]);
+		s->tab[s->x[j]].used = 1;
+		s->W += wi;
+	}
+	s->n = cnt;
+	s->mx = mx;
+	return 0;
+fail:
+	ggset_free(s);
+	return -1;
+}
+
+static double ggset_ll(const struct ggset *s, const double par[3],
+    double grad[3])
+{
+	double p = par[0], q = par[1], ga = par[2];
+	double ll = 0, g0 = 0, g1 = 0, g2 = 0, lga = log(ga), lq, dq;
+	size_t i;
+	long k;
+
+	if (!(p > 0 && q > 0 && ga > 0) || !isfinite(p + q + ga))
+		return NAN;
+	lq = lgamma(q);
+	dq = crm_digamma(q);
+	for (k = 1; k <= s->mx; k++)
+		if (s->tab[k].used) {
+			double px = p * (double)k;
+
+			s->tab[k].lg = lgamma(px + q) - lgamma(px);
+			s->tab[k].dpq = crm_digamma(px + q);
+			s->tab[k].dp = crm_digamma(px);
+		}
+	for (i = 0; i < s->n; i++) {
+		const struct ggtab *t = &s->tab[s->x[i]];
+		double wi = s->w ? s->w[i] : 1, xi = s->x[i], px = p * xi;
+		double lm = s->lm[i], lx = s->lx[i], ld = log(ga + s->xm[i]);
+
+		ll += wi * (t->lg + (px - 1) * lm + px * lx - (px + q) * ld);
+		g0 += wi * xi * (t->dpq - t->dp + lm + lx - ld);
+		g1 += wi * (t->dpq + lga - ld);
+		g2 -= wi * (px + q) / (ga + s->xm[i]);
+	}
+	ll += s->W * (q * lga - lq);
+	g1 -= s->W * dq;
+	g2 += s->W * q / ga;
+	if (grad) {
+		grad[0] = g0;
+		grad[1] = g1;
+		grad[2] = g2;
+	}
+	return ll;
+}
+
+/* ---- the optimiser ----------------------------------------------------- */
+
 /* An objective for the optimiser: the log-likelihood and its gradient. */
 typedef double (*llfn)(const double *par, const void *data, double *grad);
 
@@ -236,6 +567,16 @@ static double gg_obj(const double *par, const void *d, double *grad)
 	const struct bgdata *b = d;
 
 	return crm_gg_ll(par, b->x, b->tx, b->w, b->n, grad);
+}
+
+static double bgset_obj(const double *par, const void *d, double *grad)
+{
+	return bgset_ll(d, par, grad);
+}
+
+static double ggset_obj(const double *par, const void *d, double *grad)
+{
+	return ggset_ll(d, par, grad);
 }
 
 /*
@@ -261,25 +602,46 @@ static double eval(llfn fn, const void *d, double W, int k,
 	return -ll / W;
 }
 
-/*
- * minimise: BFGS on theta (k <= 4) within [lo, hi] per coordinate: the
- * inverse Hessian approximation starts as the identity, steps are cut to at
- * most 2 in log space and projected into the box, and a backtracking line
- * search keeps the Armijo condition. Converged when the largest gradient
- * component is below 1e-8 per customer, or no step improves f any more
- * while it is below 1e-5.
- */
-static enum crm_fit_status minimise(llfn fn, const void *d, double W, int k,
-    double *theta, struct crm_fit_info *info)
+/* at_bound: whether a parameter is within 1 % of a bound of the box. */
+static int at_bound(const double *theta, int k)
 {
 	const double lo = log(CRM_BTYD_PMIN), hi = log(CRM_BTYD_PMAX);
-	double H[16], g[4], gn[4], s[4], y[4], dir[4], tn[4], f, fn_, gmax;
-	int it, i, j, evals = 0, fresh = 1, stall = 0;
-	enum crm_fit_status st = CRM_FIT_MAXITER;
+	int i;
 
-	memset(H, 0, sizeof(H));
+	for (i = 0; i < k; i++)
+		if (theta[i] - lo < 0.01 || hi - theta[i] < 0.01)
+			return 1;
+	return 0;
+}
+
+static void identity(double *H, int k)
+{
+	int i;
+
+	memset(H, 0, 16 * sizeof(*H));
 	for (i = 0; i < k; i++)
 		H[i * 4 + i] = 1;
+}
+
+/*
+ * minimise: BFGS on theta (k <= 4) within [lo, hi] per coordinate: the
+ * inverse Hessian approximation H (4 x 4, row-major) starts as given (the
+ * identity, or what an earlier fit of a sample of the same data ended
+ * with) and is left as it ends; steps are cut to at most 2 in log space
+ * and projected into the box, and a backtracking line search keeps the
+ * Armijo condition. Converged when the largest gradient component is
+ * below gtol per customer, or no step improves f any more while it is
+ * below 1e-5; CRM_FIT_MAXITER after maxit iterations.
+ */
+static enum crm_fit_status minimise(llfn fn, const void *d, double W, int k,
+    double *theta, double *H, double gtol, int maxit,
+    struct crm_fit_info *info)
+{
+	const double lo = log(CRM_BTYD_PMIN), hi = log(CRM_BTYD_PMAX);
+	double g[4], gn[4], s[4], y[4], dir[4], tn[4], f, fn_, gmax;
+	int it, i, j, evals = 0, fresh = 1, stall = 0, act[4];
+	enum crm_fit_status st = CRM_FIT_MAXITER;
+
 	f = eval(fn, d, W, k, theta, g);
 	evals++;
 	if (!isfinite(f)) {
@@ -287,36 +649,40 @@ static enum crm_fit_status minimise(llfn fn, const void *d, double W, int k,
 		it = 0;
 		goto out;
 	}
-	for (it = 0; it < 300; it++) {
+	for (it = 0; it < maxit; it++) {
 		double gd = 0, step = 1, dmax = 0, sy = 0;
 		int ok = 0;
 
+		/* A parameter at a bound that the gradient pushes outwards
+		 * stays there: it takes no part in the step nor in the test
+		 * of convergence (the gradient projected onto the box). */
+		for (i = 0; i < k; i++)
+			act[i] = (theta[i] >= hi && g[i] < 0) ||
+			    (theta[i] <= lo && g[i] > 0);
 		for (gmax = 0, i = 0; i < k; i++)
-			gmax = fmax(gmax, fabs(g[i]));
-		if (gmax < 1e-8) {
+			if (!act[i])
+				gmax = fmax(gmax, fabs(g[i]));
+		if (gmax < gtol) {
 			st = CRM_FIT_OK;
 			break;
 		}
 		for (i = 0; i < k; i++) {
 			dir[i] = 0;
-			for (j = 0; j < k; j++)
-				dir[i] -= H[i * 4 + j] * g[j];
+			for (j = 0; j < k && !act[i]; j++)
+				if (!act[j])
+					dir[i] -= H[i * 4 + j] * g[j];
 			gd += dir[i] * g[i];
 			dmax = fmax(dmax, fabs(dir[i]));
 		}
 		if (!(gd < 0)) {        /* not a descent direction: restart */
-			memset(H, 0, sizeof(H));
-			for (i = 0; i < k; i++) {
-				H[i * 4 + i] = 1;
-				dir[i] = -g[i];
-			}
+			identity(H, k);
 			fresh = 1;
 			continue;
 		}
 		if (dmax > 2)
 			step = 2 / dmax;
-		for (j = 0; j < 40; j++, step *= 0.5) {
-			double dec = 0;
+		for (j = 0; j < 40; j++) {
+			double dec = 0, cut = 0.5;
 
 			for (i = 0; i < k; i++) {
 				tn[i] = fmin(hi, fmax(lo, theta[i] + step * dir[i]));
@@ -328,12 +694,18 @@ static enum crm_fit_status minimise(llfn fn, const void *d, double W, int k,
 				ok = 1;
 				break;
 			}
+			/* Shorter: to the minimum of the parabola through f, the
+			 * slope dec and fn_, by a factor of 0.1 to 0.5 (halving
+			 * when fn_ is not finite), so that a step far too long
+			 * costs a few evaluations rather than a dozen. */
+			if (isfinite(fn_) && dec < 0 && fn_ - f - dec > 0)
+				cut = fmin(0.5, fmax(0.1,
+				    -dec / (2 * (fn_ - f - dec))));
+			step *= cut;
 		}
 		if (!ok) {
 			if (!fresh) {   /* retry along the gradient */
-				memset(H, 0, sizeof(H));
-				for (i = 0; i < k; i++)
-					H[i * 4 + i] = 1;
+				identity(H, k);
 				fresh = 1;
 				continue;
 			}
@@ -379,21 +751,85 @@ static enum crm_fit_status minimise(llfn fn, const void *d, double W, int k,
 			break;
 		}
 	}
-	if (st == CRM_FIT_OK)
-		for (i = 0; i < k; i++)
-			if (theta[i] - lo < 0.01 || hi - theta[i] < 0.01)
-				st = CRM_FIT_BOUND;
+	if (st == CRM_FIT_OK && at_bound(theta, k))
+		st = CRM_FIT_BOUND;
 out:
 	if (info) {
 		info->loglik = -f * W;
 		for (gmax = 0, i = 0; i < k; i++)
 			gmax = fmax(gmax, fabs(g[i]));
 		info->gmax = gmax;
-		info->iterations = it;
-		info->evaluations = evals;
+		info->iterations += it;
+		info->evaluations += evals;
 		info->status = st;
 	}
 	return st;
+}
+
+/* The gradient (per customer, in log parameters) at which a fit has
+ * converged, and the looser one that is enough for a sample's fit, whose
+ * estimate only serves as the starting point of the fit on all rows. */
+#define GTOL 1e-8
+#define GTOL_SAMPLE 1e-5
+
+/* Iterations of a fit, and of the fit on all rows after a sample whose
+ * optimum is at a bound. */
+#define MAXIT 300
+#define MAXIT_BOUND 5
+
+/* Fits on more rows than SAMPLE_MIN first fit every step-th row only, for
+ * step = rows / SAMPLE_ROWS: most iterations then run on the sample, and
+ * the fit on all rows starts close to the optimum with the sample's
+ * curvature (its inverse Hessian), so that a few iterations polish it. */
+#define SAMPLE_MIN 100000
+#define SAMPLE_ROWS 25000
+
+/*
+ * fit: minimise fn over d (with W, k parameters) from theta, first on the
+ * sample ds (fn_s, W_s; NULL for none) when there is one. The result is
+ * that of the fit on all rows; a sample fit that fails, or that leads the
+ * fit on all rows astray, is ignored and the fit restarts from theta.
+ */
+static enum crm_fit_status fit(llfn fn, const void *d, double W,
+    llfn fn_s, const void *ds, double W_s, int k, double *theta,
+    struct crm_fit_info *info)
+{
+	double H[16], t0[4], ts[4];
+	enum crm_fit_status st;
+	struct crm_fit_info si;
+
+	memcpy(t0, theta, sizeof(double) * (size_t)k);
+	memset(info, 0, sizeof(*info));
+	identity(H, k);
+	if (ds) {
+		memset(&si, 0, sizeof(si));
+		memcpy(ts, theta, sizeof(double) * (size_t)k);
+		st = minimise(fn_s, ds, W_s, k, ts, H, GTOL_SAMPLE, MAXIT, &si);
+		if (st == CRM_FIT_OK || st == CRM_FIT_BOUND) {
+			/* A sample whose optimum lies at a bound of the box
+			 * (the likelihood rises along a ridge towards it)
+			 * needs no long walk up that ridge on all rows: a few
+			 * iterations, and it is reported as at its bound. */
+			int bound = st == CRM_FIT_BOUND;
+
+			memcpy(theta, ts, sizeof(double) * (size_t)k);
+			st = minimise(fn, d, W, k, theta, H, GTOL,
+			    bound ? MAXIT_BOUND : MAXIT, info);
+			if (bound && st == CRM_FIT_MAXITER && at_bound(theta, k))
+				st = info->status = CRM_FIT_BOUND;
+			info->iterations += si.iterations;
+			info->evaluations += si.evaluations;
+			if (st == CRM_FIT_OK || st == CRM_FIT_BOUND)
+				return st;
+		} else {
+			info->iterations += si.iterations;
+			info->evaluations += si.evaluations;
+		}
+		/* start again without the sample */
+		memcpy(theta, t0, sizeof(double) * (size_t)k);
+		identity(H, k);
+	}
+	return minimise(fn, d, W, k, theta, H, GTOL, MAXIT, info);
 }
 
 static int usable(double v)
@@ -406,10 +842,15 @@ enum crm_fit_status crm_bgnbd_fit(const double *x, const double *tx,
     struct crm_fit_info *info)
 {
 	struct bgdata d = { x, tx, T, w, n };
+	struct bgset all, sample;
 	double W = 0, sx = 0, sT = 0, theta[4];
 	size_t i;
-	int k;
+	int k, prep, samp = 0;
+	struct crm_fit_info tmp;
 
+	if (!info)
+		info = &tmp;
+	memset(info, 0, sizeof(*info));
 	for (i = 0; i < n; i++) {
 		double wi = w ? w[i] : 1;
 
@@ -417,11 +858,8 @@ enum crm_fit_status crm_bgnbd_fit(const double *x, const double *tx,
 		sx += wi * x[i];
 		sT += wi * T[i];
 	}
-	if (info)
-		memset(info, 0, sizeof(*info));
 	if (!(W > 0)) {
-		if (info)
-			info->status = CRM_FIT_NODATA;
+		info->status = CRM_FIT_NODATA;
 		return CRM_FIT_NODATA;
 	}
 	/* Defaults: r = 1 and alpha from the mean purchase rate (as if no
@@ -435,19 +873,33 @@ enum crm_fit_status crm_bgnbd_fit(const double *x, const double *tx,
 	}
 	for (k = 0; k < 4; k++)
 		theta[k] = log(par[k]);
-	minimise(bg_obj, &d, W, 4, theta, info);
+	prep = bgset_init(&all, x, tx, T, w, n, 1) == 0;
+	if (prep && n > SAMPLE_MIN &&
+	    bgset_init(&sample, x, tx, T, w, n, n / SAMPLE_ROWS) == 0 &&
+	    !(samp = sample.W > 0))
+		bgset_free(&sample);
+	if (prep)
+		fit(bgset_obj, &all, W, bgset_obj, samp ? &sample : NULL,
+		    samp ? sample.W : 0, 4, theta, info);
+	else
+		fit(bg_obj, &d, W, NULL, NULL, 0, 4, theta, info);
+	if (samp)
+		bgset_free(&sample);
+	if (prep)
+		bgset_free(&all);
 	for (k = 0; k < 4; k++)
 		par[k] = exp(theta[k]);
-	return info ? info->status : CRM_FIT_OK;
+	return info->status;
 }
 
 enum crm_fit_status crm_gg_fit(const double *x, const double *m,
     const double *w, size_t n, double par[3], struct crm_fit_info *info)
 {
 	struct bgdata d = { x, m, NULL, w, n };
+	struct ggset all, sample;
 	double W = 0, sm = 0, theta[3];
 	size_t i;
-	int k;
+	int k, prep, samp = 0;
 	struct crm_fit_info tmp;
 
 	if (!info)
@@ -472,7 +924,20 @@ enum crm_fit_status crm_gg_fit(const double *x, const double *m,
 	}
 	for (k = 0; k < 3; k++)
 		theta[k] = log(par[k]);
-	minimise(gg_obj, &d, W, 3, theta, info);
+	prep = ggset_init(&all, x, m, w, n, 1) == 0;
+	if (prep && n > SAMPLE_MIN &&
+	    ggset_init(&sample, x, m, w, n, n / SAMPLE_ROWS) == 0 &&
+	    !(samp = sample.W > 0))
+		ggset_free(&sample);
+	if (prep)
+		fit(ggset_obj, &all, W, ggset_obj, samp ? &sample : NULL,
+		    samp ? sample.W : 0, 3, theta, info);
+	else
+		fit(gg_obj, &d, W, NULL, NULL, 0, 3, theta, info);
+	if (samp)
+		ggset_free(&sample);
+	if (prep)
+		ggset_free(&all);
 	for (k = 0; k < 3; k++)
 		par[k] = exp(theta[k]);
 	return info->status;
@@ -490,11 +955,11 @@ double crm_bgnbd_palive(const double par[4], double x, double tx, double T)
 	return 1 / (1 + exp(l));
 }
 
-double crm_bgnbd_expected(const double par[4], double x, double tx,
-    double T, double t)
+double crm_bgnbd_expected_active(const double par[4], double x, double T,
+    double t)
 {
 	double r = par[0], al = par[1], a = par[2], b = par[3];
-	double lead, head, z, l, e;
+	double lead, head, z, e;
 
 	if (!(t > 0))
 		return 0;
@@ -505,14 +970,16 @@ double crm_bgnbd_expected(const double par[4], double x, double tx,
 	head = exp((r + x) * (log(al + T) - log(al + T + t))) *
 	    crm_hyp2f1(r + x, b + x, a + b + x - 1, z);
 	e = lead * (1 - head);
-	if (x > 0) {
-		l = log(a) - log(b + x - 1) +
-		    (r + x) * (log(al + T) - log(al + tx));
-		e = l > 700 ? 0 : e / (1 + exp(l));
-	}
 	if (!isfinite(e) || e < 0)
 		return 0;
 	return e;
+}
+
+double crm_bgnbd_expected(const double par[4], double x, double tx,
+    double T, double t)
+{
+	return crm_bgnbd_expected_active(par, x, T, t) *
+	    crm_bgnbd_palive(par, x, tx, T);
 }
 
 double crm_gg_expected(const double par[3], double x, double m)

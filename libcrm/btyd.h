@@ -68,8 +68,11 @@ double crm_gg_ll(const double par[3], const double *x, const double *m,
  * derived from the data) and the estimates on return. The optimiser is BFGS
  * on the logarithms of the parameters (so they stay positive), with the
  * analytic gradient, a backtracking Armijo line search and the box
- * [CRM_BTYD_PMIN, CRM_BTYD_PMAX]. info receives the log-likelihood and the
- * diagnostics (may be NULL). Returns info's status: CRM_FIT_OK or a reason.
+ * [CRM_BTYD_PMIN, CRM_BTYD_PMAX]; on more than 100,000 rows it first fits
+ * a systematic sample of 25,000 and starts from that estimate (btyd.c).
+ * info receives the log-likelihood and the diagnostics (may be NULL;
+ * iterations and evaluations count the sample's too). Returns info's
+ * status: CRM_FIT_OK or a reason.
  */
 enum crm_fit_status crm_bgnbd_fit(const double *x, const double *tx,
     const double *T, const double *w, size_t n, double par[4],
@@ -90,6 +93,15 @@ double crm_bgnbd_palive(const double par[4], double x, double tx, double T);
  */
 double crm_bgnbd_expected(const double par[4], double x, double tx,
     double T, double t);
+
+/*
+ * crm_bgnbd_expected_active: the same for a customer with x repeat
+ * purchases and age T who is known to be active at T; it does not depend
+ * on the recency. crm_bgnbd_expected = this * crm_bgnbd_palive, so that
+ * scoring computes the series once per distinct (x, T).
+ */
+double crm_bgnbd_expected_active(const double par[4], double x, double T,
+    double t);
 
 /*
  * crm_gg_expected: expected spend per purchase of a customer whose x >= 1

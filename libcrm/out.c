@@ -61,7 +61,7 @@ static int failed(struct crm_out *o, int e)
 /* put: write s[0..len). Returns 0, or -1 on a write error (noted). */
 static int put(struct crm_out *o, const char *s, size_t len)
 {
-	if (len > 0 && fwrite(s, 1, len, o->fp) != len)
+	if (len > 0 && fwrite_unlocked(s, 1, len, o->fp) != len)
 		return failed(o, EIO);
 	return 0;
 }
@@ -75,7 +75,7 @@ static int put_str(struct crm_out *o, const char *s)
 /* put_ch: write the byte c. */
 static int put_ch(struct crm_out *o, int c)
 {
-	if (putc(c, o->fp) == EOF)
+	if (putc_unlocked(c, o->fp) == EOF)
 		return failed(o, EIO);
 	return 0;
 }
@@ -109,10 +109,16 @@ static int put_csv(struct crm_out *o, const char *v)
 		rc |= put_ch(o, '"');
 	if (neut)
 		rc |= put_ch(o, '\'');
-	for (i = 0; i < len; i++) {
-		if (v[i] == '"')
-			rc |= put_ch(o, '"');
-		rc |= put_ch(o, (unsigned char)v[i]);
+	/* the runs between quotes in one write each, quotes doubled */
+	for (i = 0; i < len; ) {
+		size_t k = strcspn(v + i, "\"");
+
+		rc |= put(o, v + i, k);
+		i += k;
+		if (i < len) {
+			rc |= put(o, "\"\"", 2);
+			i++;
+		}
 	}
 	if (quote)
 		rc |= put_ch(o, '"');

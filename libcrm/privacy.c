@@ -260,6 +260,8 @@ int crm_customer_forget(struct crm_db *db, int64_t id, const char *reason,
 	    " ELSE ref END WHERE customer_id = ?1", id, 0) == -1 ||
 	    run(db, "DELETE FROM tags WHERE customer_id = ?1", id, 0) == -1 ||
 	    run(db, "DELETE FROM consents WHERE customer_id = ?1", id, 0) == -1 ||
+	    run(db, "DELETE FROM predictions WHERE customer_id = ?1", id,
+	    0) == -1 ||
 	    run(db, "DELETE FROM batch_changes WHERE customer_id = ?1", id,
 	    0) == -1 ||
 	    run(db, "UPDATE audit SET detail = NULL, command ="

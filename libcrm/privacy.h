@@ -25,8 +25,8 @@ struct crm_forget_stats {
  * ref, names, company, email, phone, address, notes and attrs are cleared;
  * events stay (kind, time, amount, category, product, channel, rating) but
  * lose their subject and body (and mail their Message-ID); tags, consent
- * history and import undo records are deleted; audit entries keep what and
- * when but lose their details and command arguments. Keyed hashes (HMAC-
+ * history, predictions and import undo records are deleted; audit entries
+ * keep what and when but lose their details and command arguments. Keyed hashes (HMAC-
  * SHA256 under a random key kept in the database) of the ref, email and
  * phone are kept so crm_forgotten_check() recognises the person. An audit
  * entry records the erasure and reason (may be NULL), not the erased data.

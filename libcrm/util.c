@@ -1,5 +1,7 @@
 /* util.c: the growable string buffer and small string helpers. */
 #include <ctype.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,4 +151,40 @@ int crm_streq_nocase(const char *a, const char *b)
 		if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
 			return 0;
 	return *a == *b;
+}
+
+char *crm_fmt_fixed(char *buf, double v, int decimals)
+{
+	static const double p10[7] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6 };
+	double sc, fl, fr;
+	uint64_t r, ip, fp;
+	char tmp[24], *t = tmp + sizeof(tmp);
+	int k;
+
+	if (decimals < 0 || decimals > 6 || !(v >= 0) || signbit(v) ||
+	    !((sc = v * p10[decimals]) < 1e9))
+		goto slow;
+	/* sc is v * 10^d within half an ulp (below 2^-23 here); unless its
+	 * fraction is that close to one half, rounding it to the nearest
+	 * integer rounds the exact decimal value the same way. */
+	fl = floor(sc);
+	fr = sc - fl;
+	if (fabs(fr - 0.5) < 1e-6)
+		goto slow;
+	r = (uint64_t)fl + (fr > 0.5);
+	ip = r / (uint64_t)p10[decimals];
+	fp = r % (uint64_t)p10[decimals];
+	*--t = '\0';
+	for (k = 0; k < decimals; k++, fp /= 10)
+		*--t = (char)('0' + fp % 10);
+	if (decimals)
+		*--t = '.';
+	do
+		*--t = (char)('0' + ip % 10);
+	while ((ip /= 10) != 0);
+	memcpy(buf, t, (size_t)(tmp + sizeof(tmp) - t));
+	return buf;
+slow:
+	snprintf(buf, CRM_FIXBUF, "%.*f", decimals, v);
+	return buf;
 }

@@ -109,6 +109,44 @@ total,2357,1882,1653.4"
 	[[ "${lines[1]}" == "1,C0001,2,0.7266,1.5587,24.65,"* ]]
 }
 
+@test "--fit: fit and score in one run equals fit, then score" {
+	cdnow
+	crm-predict -q fit --as-of 1997-09-30 >/dev/null
+	crm-predict --as-of 1997-09-30 >two.csv
+	sql 'SELECT * FROM predictions ORDER BY customer_id' | cut -d'|' -f1,4- >two.db
+	run crm-predict --fit --as-of 1997-09-30
+	[ "$status" -eq 0 ]
+	printf '%s\n' "${lines[@]}" >one.csv
+	cmp one.csv two.csv
+	sql 'SELECT * FROM predictions ORDER BY customer_id' | cut -d'|' -f1,4- >one.db
+	cmp one.db two.db
+	# a second model was stored and the predictions refer to it
+	[ "$(sql "SELECT count(*) FROM models WHERE kind = 'bgnbd'")" = 2 ]
+	[ "$(sql "SELECT DISTINCT p.model_id = (SELECT max(id) FROM models WHERE kind = 'bgnbd') FROM predictions p")" = 1 ]
+	# --period day: a model in days; --no-store stores none
+	crm-predict -q --fit --period day --as-of 1997-09-30 --no-store >/dev/null
+	[ "$(sql "SELECT count(*) FROM models WHERE kind = 'bgnbd'")" = 2 ]
+	crm-predict -q --fit --period day --as-of 1997-09-30 >/dev/null
+	[ "$(sql "SELECT period FROM models ORDER BY id DESC LIMIT 1")" = day ]
+}
+
+@test "reading the history in two parts at once gives the same results" {
+	shop
+	crm-log -q K2 purchase --at 2026-10-02 --amount 50 --category hats --channel web >/dev/null
+	for v in 1 2; do
+		CRM_PREDICT_THREADS=$v crm-predict -q --fit --as-of 2026-11-26 --no-store >"score$v.csv"
+		CRM_PREDICT_THREADS=$v crm-predict due --within 60d --as-of 2026-10-20 >"due$v.csv"
+	done
+	cmp score1.csv score2.csv
+	cmp due1.csv due2.csv
+	grep -q 'newsletter 3 of 3 answered' score2.csv
+	cdnow
+	for v in 1 2; do
+		CRM_PREDICT_THREADS=$v crm-predict check --calibration-end 1997-09-30 --as-of 1998-06-30 >"check$v.csv"
+	done
+	cmp check1.csv check2.csv
+}
+
 @test "customers from standard input, json and table formats" {
 	cdnow
 	crm-predict -q fit --calibration-end 1997-09-30 >/dev/null

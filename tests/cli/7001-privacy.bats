@@ -58,6 +58,7 @@ newsletter|0|Anruf 26.11."
 @test "crm-forget erases the person and keeps the statistics" {
 	anna_with_history
 	before=$(sql "SELECT count(*), sum(amount_cents) FROM events")
+	sql "INSERT INTO predictions (customer_id, computed_at, p_alive) VALUES (1, 1, 0.5)"
 	run crm-forget --reason "Antrag nach Art. 17" K1
 	[ "$status" -eq 0 ]
 	expect_text "id,erased,fields,events,tags,consents,audit,import_changes
@@ -68,6 +69,7 @@ newsletter|0|Anruf 26.11."
 	[ "$(sql "SELECT count(*) FROM events WHERE subject IS NOT NULL OR body IS NOT NULL")" = 0 ]
 	[ "$(sql "SELECT count(*) FROM tags")" = 0 ]
 	[ "$(sql "SELECT count(*) FROM consents")" = 0 ]
+	[ "$(sql "SELECT count(*) FROM predictions")" = 0 ]
 	[ "$(sql "SELECT detail FROM audit WHERE action = 'customer.forget'")" = '{"reason":"Antrag nach Art. 17","fields":10,"events":1}' ]
 	[ "$(sql "SELECT count(*) FROM audit WHERE customer_id = 1 AND action != 'customer.forget' AND (detail IS NOT NULL OR command LIKE '% %')")" = 0 ]
 	# Ben is untouched

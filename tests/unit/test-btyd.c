@@ -477,6 +477,70 @@ static void test_degenerate(void)
 	}
 }
 
+/*
+ * test_sampled: a fit on more than 100,000 rows first fits a systematic
+ * sample and then polishes on all rows; the result must be the optimum of
+ * all rows all the same. CDNOW repeated 120 times without weights (282,840
+ * BG/NBD rows, 113,520 Gamma-Gamma rows: both sampled) against CDNOW
+ * once with weights 120 (not sampled): the same parameters to 1e-6 and
+ * 120 times the log-likelihood.
+ */
+static void test_sampled(void)
+{
+	enum { REP = 120 };
+	size_t n = (size_t)NCUST * REP, i, k, ng = 0, ng1 = 0;
+	double *x = malloc(n * sizeof(double)), *tx = malloc(n * sizeof(double));
+	double *T = malloc(n * sizeof(double)), *m = malloc(n * sizeof(double));
+	double w[NCUST], gw[NCUST], gx1[NCUST], gm1[NCUST];
+	double p1[4] = { 0, 0, 0, 0 }, pn[4] = { 0, 0, 0, 0 };
+	double q1[3] = { 0, 0, 0 }, qn[3] = { 0, 0, 0 }, worst = 0;
+	struct crm_fit_info i1, in;
+
+	if (!ok(x && tx && T && m, "memory for the repeated CDNOW"))
+		goto out;
+	for (k = 0; k < REP; k++)
+		for (i = 0; i < NCUST; i++) {
+			x[k * NCUST + i] = cx[i];
+			tx[k * NCUST + i] = ctx[i];
+			T[k * NCUST + i] = cT[i];
+			if (k == 0 && cx[i] > 0) {
+				gx1[ng1] = cx[i];
+				gm1[ng1] = cz[i];
+				gw[ng1++] = REP;
+			}
+		}
+	for (i = 0; i < NCUST; i++)
+		w[i] = REP;
+	crm_bgnbd_fit(cx, ctx, cT, w, NCUST, p1, &i1);
+	crm_bgnbd_fit(x, tx, T, NULL, n, pn, &in);
+	for (k = 0; k < 4; k++)
+		worst = fmax(worst, fabs(pn[k] - p1[k]) / p1[k]);
+	ok(i1.status == CRM_FIT_OK && in.status == CRM_FIT_OK &&
+	    worst < 1e-6 && fabs(in.loglik - i1.loglik) < 1e-6 * fabs(i1.loglik),
+	    "BG/NBD on %zu rows (sample first, %d iterations) = on %d "
+	    "weighted rows (%d iterations): worst relative difference %.1e",
+	    n, in.iterations, NCUST, i1.iterations, worst);
+	/* the Gamma-Gamma rows: x in tx, m in m, now that BG/NBD is done */
+	for (k = 0; k < REP; k++)
+		for (i = 0; i < ng1; i++) {
+			tx[ng] = gx1[i];
+			m[ng++] = gm1[i];
+		}
+	crm_gg_fit(gx1, gm1, gw, ng1, q1, &i1);
+	crm_gg_fit(tx, m, NULL, ng, qn, &in);
+	for (worst = 0, k = 0; k < 3; k++)
+		worst = fmax(worst, fabs(qn[k] - q1[k]) / q1[k]);
+	ok(i1.status == CRM_FIT_OK && in.status == CRM_FIT_OK &&
+	    worst < 1e-6 && fabs(in.loglik - i1.loglik) < 1e-6 * fabs(i1.loglik),
+	    "Gamma-Gamma on %zu rows (sample first) = on %zu weighted rows: "
+	    "worst relative difference %.1e", ng, ng1, worst);
+out:
+	free(x);
+	free(tx);
+	free(T);
+	free(m);
+}
+
 int main(int argc, char **argv)
 {
 	char self[PATH_MAX];
@@ -484,6 +548,7 @@ int main(int argc, char **argv)
 	(void)argc;
 	snprintf(self, sizeof(self), "%s", argv[0]);
 	test_cdnow(dirname(self));
+	test_sampled();
 	test_gradient();
 	test_recovery();
 	test_degenerate();
