@@ -1,5 +1,6 @@
-/* fuzz-value.c: libFuzzer target for the value parsers (libcrm/value.h):
- * the first byte picks the parser and its options, the rest is the text. */
+/* fuzz-value.c: libFuzzer target for the value parsers (libcrm/value.h)
+ * and the text checks of util.h: the first byte picks the parser and its
+ * options, the rest is the text. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,27 @@
 #include "crm.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* check_term: what crm_buf_addterm makes of s is valid UTF-8 without a
+ * single control character. */
+static void check_term(const char *s)
+{
+	struct crm_buf b = { 0 };
+	size_t i;
+
+	if (crm_buf_addterm(&b, s) == 0) {
+		if (!crm_utf8_valid(b.s, b.len) ||
+		    crm_text_check(b.s, 0) != NULL)
+			__builtin_trap();
+		for (i = 0; i + 2 < b.len; i++)         /* no bidi control */
+			if ((unsigned char)b.s[i] == 0xE2 &&
+			    (unsigned char)b.s[i + 1] == 0x80 &&
+			    (unsigned char)b.s[i + 2] >= 0xAA &&
+			    (unsigned char)b.s[i + 2] <= 0xAE)
+				__builtin_trap();
+	}
+	crm_buf_free(&b);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -25,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(s, data, size);
 	s[size] = '\0';
-	switch (sel % 8) {
+	switch (sel % 10) {
 	case 0:
 		if (crm_parse_date(s, NULL, 1795694400, &v, &why) == 0) {
 			crm_fmt_time(v, tb);
@@ -62,6 +84,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 7:
 		crm_parse_int(s, -1000, INT64_MAX, &v, &why);
+		break;
+	case 8:
+		/* Text that passes is valid UTF-8. */
+		if (crm_text_check(s, sel & 0x10) == NULL &&
+		    !crm_utf8_valid(s, strlen(s)))
+			__builtin_trap();
+		break;
+	case 9:
+		check_term(s);
 		break;
 	}
 	free(s);
