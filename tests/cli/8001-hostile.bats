@@ -259,11 +259,19 @@ K9"
 	run crm-log --format table K1 note --subject ok
 	[ "$status" -eq 0 ]
 	no_escape
+	crm-log -q K1 callback --subject "call back" >/dev/null
+	sql "UPDATE customers SET first_name = 'E' || char(155) || char(127), last_name = 'R' || char(8238) || 'x' WHERE ref = 'K1'"
+	run crm-report --no-record callbacks
+	[ "$status" -eq 0 ]
+	no_escape
+	! grep -q "$(printf '\342\200\256')" <<<"$output"
+	! grep -q "$(printf '\177')" <<<"$output"
+	[[ "$output" == *"callback  K1   E   R x  "* ]] || { echo "$output"; false; }
 	# on a real terminal too (script(1) gives the command a pty)
 	if command -v script >/dev/null 2>&1; then
 		run script -qec "crm-segment --columns ref,name,city" /dev/null
 		[ "$status" -eq 0 ]
 		no_escape
-		[[ "$output" == *"Eve ]0;owned "* ]]
+		[[ "$output" == *"K1   E   R x"* ]] || { echo "$output"; false; }
 	fi
 }
