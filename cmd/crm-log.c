@@ -79,9 +79,11 @@ static char *slurp(FILE *fp, size_t *len)
 	size_t n;
 
 	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
-		if (b.len + n > MAIL_MAX)
+		if (b.len + n > MAIL_MAX) {
+			crm_buf_free(&b);
 			errx(CRM_EDATA, "standard input is larger than %u MiB",
 			    MAIL_MAX >> 20);
+		}
 		crm_buf_add(&b, chunk, n);
 	}
 	if (ferror(fp))
@@ -275,9 +277,10 @@ static void log_mail(struct crm_db *db)
 	int rc;
 
 	msg = slurp(stdin, &len);
-	if (crm_mail_parse(msg, len, &m, &why) == -1)
-		errx(CRM_EDATA, "<stdin>: %s", why);
+	rc = crm_mail_parse(msg, len, &m, &why);
 	free(msg);
+	if (rc == -1)
+		errx(CRM_EDATA, "<stdin>: %s", why);
 	rc = crm_customer_resolve(db, m.from, &ev.customer_id);
 	if (rc != 1) {
 		if (rc == 0)
