@@ -90,6 +90,36 @@ sanitize: deps
 valgrind: all units
 	@CRM_VALGRIND=1 tests/run
 
+# make fuzz: build the libFuzzer targets of tests/fuzz with clang, ASan and
+# UBSan (objects in tests/fuzz/build, apart from the normal build) and run
+# each for FUZZ_SECONDS; FUZZ_TARGETS picks some, FUZZ_JOBS runs that many
+# at once. Crashes are left in tests/fuzz/build/crash-<target>/.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_JOBS    ?= 1
+FUZZ_FLAGS    = -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g -fno-omit-frame-pointer \
+                -fsanitize=address,undefined -fno-sanitize-recover=all \
+                -iquote libcrm
+FUZZ_SRC     = $(sort $(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_BIN     = $(patsubst tests/fuzz/%.c,tests/fuzz/build/%,$(FUZZ_SRC))
+FUZZ_LIBOBJ  = $(patsubst libcrm/%.c,tests/fuzz/build/%.o,$(LIB_SRC))
+FUZZ_TARGETS ?= $(patsubst tests/fuzz/fuzz-%.c,%,$(FUZZ_SRC))
+
+tests/fuzz/build/%.o: libcrm/%.c
+	@mkdir -p tests/fuzz/build
+	@echo "  FUZZCC  $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+tests/fuzz/build/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_LIBOBJ)
+	@echo "  FUZZLD  $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIBOBJ) $(LDLIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) \
+	    tests/fuzz/run $(FUZZ_TARGETS)
+
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/bench
@@ -111,7 +141,12 @@ clean:
 	rm -f libcrm/*.o libcrm/*.d libcrm/libcrm.a cmd/*.o cmd/*.d $(PROGS) \
 	    tests/unit/*.o tests/unit/*.d $(UNITS) scripts/gen-data-bin
 
-.PHONY: all units deps check demo sanitize valgrind bench install uninstall clean
+# Keeps the fuzzing corpora; rm -rf tests/fuzz/build for a fresh start.
+fuzz-clean:
+	rm -f tests/fuzz/build/*.o tests/fuzz/build/*.d $(FUZZ_BIN)
+
+.PHONY: all units deps check demo sanitize valgrind bench install uninstall clean \
+        fuzz fuzz-build fuzz-clean
 .SECONDARY:
 
--include $(wildcard libcrm/*.d cmd/*.d tests/unit/*.d)
+-include $(wildcard libcrm/*.d cmd/*.d tests/unit/*.d tests/fuzz/build/*.d)

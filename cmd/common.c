@@ -88,11 +88,34 @@ struct crm_db *cmd_open(struct cmd_opts *o, unsigned flags)
 	return db;
 }
 
+const char *cmd_safe(const char *msg)
+{
+	static struct crm_buf ring[4];
+	static unsigned i;
+	struct crm_buf *b = &ring[i++ % 4];
+	const char *nl;
+	char *line;
+
+	crm_buf_reset(b);
+	for (;;) {
+		nl = strchr(msg, '\n');
+		if ((line = strndup(msg, nl ? (size_t)(nl - msg) : strlen(msg))) ==
+		    NULL || crm_buf_addterm(b, line) == -1)
+			errx(CRM_EFAIL, "out of memory");
+		free(line);
+		if (nl == NULL)
+			break;
+		crm_buf_addc(b, '\n');
+		msg = nl + 1;
+	}
+	return b->s;
+}
+
 void cmd_die(struct crm_db *db)
 {
 	int code = crm_errcode(db);
 
-	warnx("%s", crm_errmsg(db));
+	warnx("%s", cmd_safe(crm_errmsg(db)));
 	if (db)
 		crm_db_rollback(db);
 	crm_db_close(db);

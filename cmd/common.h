@@ -52,6 +52,12 @@ int cmd_option(struct cmd_opts *o, int c, const char *arg,
 /* cmd_open: open the database or exit with its message and status. */
 struct crm_db *cmd_open(struct cmd_opts *o, unsigned flags);
 
+/* cmd_safe: msg as it may go to a terminal: each line through
+ * crm_buf_addterm() (escape sequences and other control characters from
+ * the data replaced), newlines kept. Borrowed: from a ring of buffers,
+ * valid for the next three calls. Exits when out of memory. */
+const char *cmd_safe(const char *msg);
+
 /* cmd_die: report db's error as "prog: msg" and exit with its status,
  * rolling back first. */
 void cmd_die(struct crm_db *db) __attribute__((noreturn));

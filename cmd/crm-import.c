@@ -53,7 +53,7 @@ static void on_reject(void *arg, const char *file, long line,
 {
 	(void)arg;
 	if (shown++ < SHOW_REJECTS)
-		warnx("%s:%ld: %s", file, line, reason);
+		warnx("%s:%ld: %s", cmd_safe(file), line, cmd_safe(reason));
 }
 
 static void on_change(void *arg, long line, const char *action,
@@ -350,7 +350,7 @@ int main(int argc, char **argv)
 				fputc('\n', stderr);
 			if (crm_errcode(db) != CRM_EDATA)
 				cmd_die(db);
-			warnx("%s", crm_errmsg(db));
+			warnx("%s", cmd_safe(crm_errmsg(db)));
 			status = CRM_EDATA;
 		} else {
 			if (progress)

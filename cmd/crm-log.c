@@ -79,9 +79,11 @@ static char *slurp(FILE *fp, size_t *len)
 	size_t n;
 
 	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
-		if (b.len + n > MAIL_MAX)
+		if (b.len + n > MAIL_MAX) {
+			crm_buf_free(&b);
 			errx(CRM_EDATA, "standard input is larger than %u MiB",
 			    MAIL_MAX >> 20);
+		}
 		crm_buf_add(&b, chunk, n);
 	}
 	if (ferror(fp))
@@ -232,7 +234,8 @@ static int log_stdin(struct crm_db *db)
 		}
 		if (crm_customer_resolve_cached(db, kc, k, &ev.customer_id) != 1 ||
 		    store(db) == -1) {
-			warnx("<stdin>:%ld: %s", crm_csv_line(r), crm_errmsg(db));
+			warnx("<stdin>:%ld: %s", crm_csv_line(r),
+			    cmd_safe(crm_errmsg(db)));
 			status = crm_errcode(db);
 			goto out;
 		}
@@ -255,7 +258,7 @@ static int log_stdin(struct crm_db *db)
 	status = 0;
 	goto out;
 dberr:
-	warnx("%s", crm_errmsg(db));
+	warnx("%s", cmd_safe(crm_errmsg(db)));
 	status = crm_errcode(db);
 out:
 	crm_csv_close(r);
@@ -281,9 +284,9 @@ static void log_mail(struct crm_db *db)
 	rc = crm_customer_resolve(db, m.from, &ev.customer_id);
 	if (rc != 1) {
 		if (rc == 0)
-			warnx("sender %s is not a customer", m.from);
+			warnx("sender %s is not a customer", cmd_safe(m.from));
 		else
-			warnx("%s", crm_errmsg(db));
+			warnx("%s", cmd_safe(crm_errmsg(db)));
 		crm_mail_clear(&m);
 		cmd_exit(db, rc == 0 ? CRM_ENOUSER : crm_errcode(db));
 	}

@@ -17,11 +17,29 @@ static void usage(int status)
 	exit(status);
 }
 
+/* safe: s as a terminal may show it (crm_buf_addterm: control and
+ * bidirectional characters, invalid bytes replaced); NULL stays NULL.
+ * Borrowed: from a ring of buffers, valid for the next seven calls. */
+static const char *safe(const char *s)
+{
+	static struct crm_buf ring[8];
+	static unsigned i;
+	struct crm_buf *b;
+
+	if (s == NULL)
+		return NULL;
+	b = &ring[i++ % 8];
+	crm_buf_reset(b);
+	if (crm_buf_addterm(b, s) == -1)
+		err(CRM_EFAIL, NULL);
+	return b->s;
+}
+
 /* line: one labelled line of the card, if v has a value. */
 static void line(const char *label, const char *v)
 {
 	if (v && *v)
-		printf("  %-10s%s\n", label, v);
+		printf("  %-10s%s\n", label, safe(v));
 }
 
 /* more: 1 if s holds anything but white space. */
@@ -39,30 +57,31 @@ static int text_event(const struct crm_event *ev, void *arg)
 	char at[CRM_TIMEBUF], due[CRM_TIMEBUF], money[CRM_MONEYBUF];
 	int open = ev->status && strcmp(ev->status, "open") == 0;
 	const char *body;
-	int n;
+	char *first;
+	int n, more_;
 
 	(void)arg;
 	printf("%c %-10s  %-17s", open ? '*' : ' ', crm_fmt_day(ev->at, at),
-	    ev->kind);
+	    safe(ev->kind));
 	if (ev->amount_cents != CRM_NONE)
 		printf(" %s %s", crm_fmt_money(ev->amount_cents, money),
-		    ev->currency ? ev->currency : "");
+		    ev->currency ? safe(ev->currency) : "");
 	if (ev->quantity != CRM_NONE)
 		printf(" x%lld", (long long)ev->quantity);
 	if (ev->product)
-		printf(" %s", ev->product);
+		printf(" %s", safe(ev->product));
 	if (ev->category)
-		printf(" [%s]", ev->category);
+		printf(" [%s]", safe(ev->category));
 	if (ev->rating != CRM_NONE)
 		printf(" rating %lld/5", (long long)ev->rating);
 	if (ev->channel)
-		printf(" via %s", ev->channel);
+		printf(" via %s", safe(ev->channel));
 	if (ev->subject)
-		printf(" \"%s\"", ev->subject);
+		printf(" \"%s\"", safe(ev->subject));
 	if (ev->ref)
-		printf(" ref %s", ev->ref);
+		printf(" ref %s", safe(ev->ref));
 	if (ev->status)
-		printf(" (%s", ev->status);
+		printf(" (%s", safe(ev->status));
 	if (open && ev->due_at != CRM_NONE)
 		printf(", due %s", crm_fmt_day(ev->due_at, due));
 	if (ev->status)
@@ -70,8 +89,15 @@ static int text_event(const struct crm_event *ev, void *arg)
 	printf("  #%lld\n", (long long)ev->id);
 	if ((body = ev->body) != NULL && *body) {
 		n = (int)strcspn(body, "\n");
-		printf("%14s%.*s%s\n", "", n > 64 ? 64 : n, body,
-		    n > 64 || more(body + n) ? " …" : "");
+		more_ = n > 64 || more(body + n);
+		if ((first = strndup(body, (size_t)n)) == NULL)
+			err(CRM_EFAIL, NULL);
+		body = safe(first);
+		free(first);
+		if ((n = (int)strlen(body)) > 64)
+			for (n = 64; (body[n] & 0xC0) == 0x80; n--)
+				;       /* not inside a character */
+		printf("%14s%.*s%s\n", "", n, body, more_ ? " …" : "");
 	}
 	return 0;
 }
@@ -96,15 +122,15 @@ static void show_text(struct crm_db *db, const struct crm_customer *c)
 	if ((tags = crm_tags(db, c->id)) == NULL ||
 	    (consents = crm_consents(db, c->id)) == NULL)
 		cmd_die(db);
-	printf("%s%s%s", c->first_name ? c->first_name : "",
+	printf("%s%s%s", c->first_name ? safe(c->first_name) : "",
 	    c->first_name && c->last_name ? " " : "",
-	    c->last_name ? c->last_name : "");
+	    c->last_name ? safe(c->last_name) : "");
 	if (c->erased_at)
 		printf("(erased on %s)", crm_fmt_day(c->erased_at, t));
 	else if (!c->first_name && !c->last_name)
-		printf("%s", c->company ? c->company :
-		    c->email ? c->email : "(no name)");
-	printf(" (%s%s#%lld)\n", c->ref ? c->ref : "", c->ref ? ", " : "",
+		printf("%s", c->company ? safe(c->company) :
+		    c->email ? safe(c->email) : "(no name)");
+	printf(" (%s%s#%lld)\n", c->ref ? safe(c->ref) : "", c->ref ? ", " : "",
 	    (long long)c->id);
 	line("company", c->company);
 	line("email", c->email);

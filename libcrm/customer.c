@@ -382,6 +382,11 @@ int crm_customer_normalise(struct crm_db *db, struct crm_customer *c)
 		t = crm_strtrim(*s);
 		memmove(*s, t, strlen(t) + 1);
 		set_null_if_empty(s);
+		/* Names and addresses are one line; notes may be more. */
+		if (*s && (why = crm_text_check(*s, s == &c->notes ||
+		    s == &c->attrs)) != NULL)
+			return crm__error(db, CRM_EDATA, "invalid %s: %s",
+			    crm_customer_fields[i].name, why);
 	}
 	if (c->ref && (c->ref[0] == '#' || strchr(c->ref, '@')))
 		return crm__error(db, CRM_EDATA, "invalid ref \"%s\": a ref may "

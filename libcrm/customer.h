@@ -110,8 +110,10 @@ int crm_customer_merge(struct crm_db *db, int64_t id,
 /*
  * crm_customer_normalise: check and normalise c in place: email lower-cased
  * and validated, phone normalised (default country crm_default_cc()),
- * attrs a JSON object. Empty strings become NULL. On failure returns -1 with
- * a message on db (CRM_EDATA) naming the field and value.
+ * attrs a JSON object, every field text that crm_text_check() accepts
+ * (notes and attrs multiline). Empty strings become NULL. On failure
+ * returns -1 with a message on db (CRM_EDATA) naming the field and, unless
+ * the text was refused as such, the value.
  */
 int crm_customer_normalise(struct crm_db *db, struct crm_customer *c);
 

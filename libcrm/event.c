@@ -76,7 +76,20 @@ void crm_event_free(struct crm_event *ev)
 
 int crm_event_check(struct crm_db *db, const struct crm_event *ev)
 {
+	static const char *const names[] = { "kind", "channel", "currency",
+	    "product", "category", "subject", "body", "ref", "status",
+	    "source" };
+	const char *why;
+	char **s;
 	size_t i;
+
+	for (i = 0; (s = event_str((struct crm_event *)ev, (int)i)) != NULL;
+	    i++)
+		if (*s && s != &ev->source &&   /* the file it came from */
+		    (why = crm_text_check(*s, s == &ev->subject ||
+		    s == &ev->body)) != NULL)
+			return crm__error(db, CRM_EDATA, "invalid %s: %s",
+			    names[i], why);
 
 	if (ev->kind == NULL || !crm_kind_valid(ev->kind))
 		return crm__error(db, CRM_EDATA, "unknown kind \"%s\"; kinds "

@@ -57,7 +57,9 @@ void crm_event_free(struct crm_event *ev);
 /*
  * crm_event_check: validate ev before it is stored: a known kind, a rating
  * in 1..5, a status open/closed only for closable kinds (a closable kind
- * without status becomes open on insert), a currency of three letters.
+ * without status becomes open on insert), a currency of three letters,
+ * text that crm_text_check() accepts (subject and body multiline; source
+ * not checked).
  * Returns 0, or -1 with CRM_EDATA and a message saying what is accepted.
  */
 int crm_event_check(struct crm_db *db, const struct crm_event *ev);

@@ -184,6 +184,9 @@ static const char *const opsql[] = { "=", "<>", "<", "<=", ">", ">=", "~" };
 /* Lexing modes: a value may hold commas outside an in-list (12,50). */
 enum { M_NORMAL, M_VALUE, M_LISTVALUE };
 
+#define CONDS_MAX 250            /* conditions in one expression */
+#define DEPTH_MAX 50             /* parentheses and "not" around one */
+
 struct parser {
 	const char *src, *p;
 	struct crm_sql *q;
@@ -192,6 +195,7 @@ struct parser {
 	size_t errlen;
 	int failed;
 	int depth;
+	int conds;              /* conditions and list values so far */
 	enum tok tok;           /* the current token */
 	const char *start;      /* where it starts in src */
 	enum op op;
@@ -683,6 +687,9 @@ static int atom(struct parser *P)
 			return fail(P, P->start, "expected \"(\" after \"in\"");
 		add(P->q, neg ? "NOT (" : "(");
 		for (n = 0; ; n++) {
+			if (++P->conds > CONDS_MAX)
+				return fail(P, P->start, "too many conditions "
+				    "(at most %d)", CONDS_MAX);
 			if (value(P, M_LISTVALUE, n ? "\",\"" : "\"(\"", &vat) == -1)
 				return -1;
 			if (n)
@@ -720,8 +727,10 @@ static int unary(struct parser *P)
 {
 	int rc;
 
-	if (++P->depth > 100)
-		return fail(P, P->start, "too deeply nested");
+	/* SQLite's parser stack holds about 80 open parentheses. */
+	if (++P->depth > DEPTH_MAX)
+		return fail(P, P->start, "too deeply nested (at most %d)",
+		    DEPTH_MAX);
 	if (is(P, "not")) {
 		add(P->q, "NOT ");
 		rc = lex(P, M_NORMAL) == -1 ? -1 : unary(P);
@@ -736,6 +745,11 @@ static int unary(struct parser *P)
 				rc = lex(P, M_NORMAL);
 			}
 		}
+	} else if (++P->conds > CONDS_MAX) {
+		/* SQLite refuses expression trees deeper than 1000, and a
+		 * chain of "or" is as deep as it is long. */
+		rc = fail(P, P->start, "too many conditions (at most %d)",
+		    CONDS_MAX);
 	} else {
 		rc = atom(P);
 	}

@@ -892,6 +892,30 @@ static char *part_text(const struct part *pt, int html, int *oom)
 	return s;
 }
 
+/* blank_controls: replace control characters in s (NULL is a no-op) in
+ * place by a space each: C0 and DEL (but tab and newline when multiline)
+ * and C1 U+0080..U+009F. Mail may hold terminal escapes (and ISO-2022
+ * text we do not convert); they are not kept. */
+static void blank_controls(char *s, int multiline)
+{
+	unsigned char *p = (unsigned char *)s, *q = p;
+
+	if (s == NULL)
+		return;
+	for (; *p; p++) {
+		if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) {
+			*q++ = ' ';
+			p++;
+		} else if ((*p < 0x20 || *p == 0x7F) &&
+		    !(multiline && (*p == '\t' || *p == '\n'))) {
+			*q++ = ' ';
+		} else {
+			*q++ = *p;
+		}
+	}
+	*q = '\0';
+}
+
 int crm_mail_parse(const char *msg, size_t len, struct crm_mail *m,
     const char **why)
 {
@@ -954,6 +978,10 @@ int crm_mail_parse(const char *msg, size_t len, struct crm_mail *m,
 		*why = "out of memory";
 		return -1;
 	}
+	blank_controls(m->from_name, 0);
+	blank_controls(m->subject, 0);
+	blank_controls(m->message_id, 0);
+	blank_controls(m->body, 1);
 	return 0;
 }
 

@@ -28,6 +28,9 @@ struct crm_mail {
  * with only text/html gets its tags stripped as a fallback. Charsets: UTF-8,
  * US-ASCII, ISO-8859-1/15, Windows-1252 (iconv(3)); others are kept as
  * they are when valid UTF-8, else bytes above 0x7f become U+FFFD.
+ * Control characters (terminal escapes and the like: C0 and DEL, C1) in
+ * the name, subject, message id and body become spaces; the body keeps
+ * tab and newline.
  * Returns 0, or -1 with *why set (static text: "no From: header", "not a
  * mail message", "out of memory"). On failure m holds nothing to free.
  */

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "out.h"
+#include "util.h"
 
 #define TABLE_MAX 40            /* widest table column, in characters */
 
@@ -301,14 +302,11 @@ static int put_json_row(struct crm_out *o, const char *const *v)
 }
 
 /* table_char: the length in bytes of the character at s (an invalid byte
- * counts as one character), and whether it is a control character. */
+ * counts as one character), and what to show instead if it is not safe on
+ * a terminal (see crm_term_char). */
 static size_t table_char(const unsigned char *s, size_t n, int *ctl)
 {
-	size_t k = utf8_len(s, n);
-
-	*ctl = s[0] < 0x20 || s[0] == 0x7F ||
-	    (k == 2 && s[0] == 0xC2 && s[1] < 0xA0);    /* C1 controls */
-	return k ? k : 1;
+	return crm_term_char((const char *)s, n, ctl);
 }
 
 /* table_chars: the number of characters in s, counting at most limit. */
@@ -342,7 +340,7 @@ static int put_table_cell(struct crm_out *o, const char *s, size_t width,
 		keep = TABLE_MAX - 1;
 	while (n > 0 && w < keep) {
 		k = table_char(p, n, &ctl);
-		rc |= ctl ? put_ch(o, ' ') : put(o, (const char *)p, k);
+		rc |= ctl ? put_ch(o, ctl) : put(o, (const char *)p, k);
 		p += k;
 		n -= k;
 		w++;

@@ -41,7 +41,9 @@ enum crm_fmt crm_fmt_default(FILE *fp);
  * \r \\ (crm_csv_read undoes this).
  * TABLE: rows are buffered until crm_out_end(), then printed with columns
  * padded to their widest value (counting UTF-8 characters, at most 40; longer
- * values are cut with "…"), control characters shown as spaces.
+ * values are cut with "…"); what a terminal would not show as text (control
+ * characters, bidirectional controls, bytes that are not UTF-8) is shown as
+ * a space or '?' (see crm_term_char in util.h).
  * JSON: an array of objects, one per row, keys from the header; values are
  * strings, or numbers for columns typed 'n' whose value is a valid JSON
  * number, or null for NULL values.

@@ -133,8 +133,28 @@ static size_t chars(const char *s)
 	return n;
 }
 
+/* put_char: write the byte at p, or a space for a control character: C0,
+ * DEL, and (the whole character) C1 and the bidirectional controls (see
+ * crm_term_char). Returns the number of bytes used. */
+static size_t put_char(FILE *fp, const unsigned char *p)
+{
+	size_t k;
+	int repl;
+
+	if (*p >= 0xC0) {
+		k = crm_term_char((const char *)p, strnlen((const char *)p, 4),
+		    &repl);
+		if (repl == ' ') {
+			fputc(' ', fp);
+			return k;
+		}
+	}
+	fputc(*p < 0x20 || *p == 0x7F ? ' ' : *p, fp);
+	return 1;
+}
+
 /* put_cell: s cut to w characters (with "…") and padded, or right-aligned
- * when right; control characters as spaces. last: no padding after. */
+ * when right; control characters as spaces (put_char). last: no padding after. */
 static void put_cell(FILE *fp, const char *s, size_t w, int right, int last)
 {
 	size_t n = chars(s), keep = n > w ? w - 1 : n, k = 0;
@@ -142,10 +162,10 @@ static void put_cell(FILE *fp, const char *s, size_t w, int right, int last)
 
 	if (right && n < w)
 		fprintf(fp, "%*s", (int)(w - n), "");
-	for (; *p; p++) {
+	while (*p) {
 		if ((*p & 0xC0) != 0x80 && k++ == keep)
 			break;
-		fputc(*p < 0x20 ? ' ' : *p, fp);
+		p += put_char(fp, p);
 	}
 	if (n > w)
 		fputs("\xE2\x80\xA6", fp);
@@ -167,10 +187,10 @@ static void put_tail(FILE *fp, const char *s)
 		if (line == TAIL_LINES - 1) {
 			put_cell(fp, (const char *)p, w, 0, 1);
 		} else {
-			for (k = 0; *p && !(k == w && (*p & 0xC0) != 0x80); p++) {
+			for (k = 0; *p && !(k == w && (*p & 0xC0) != 0x80); ) {
 				if ((*p & 0xC0) != 0x80)
 					k++;
-				fputc(*p < 0x20 ? ' ' : *p, fp);
+				p += put_char(fp, p);
 			}
 		}
 		fputc('\n', fp);

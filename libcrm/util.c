@@ -188,3 +188,104 @@ slow:
 	snprintf(buf, CRM_FIXBUF, "%.*f", decimals, v);
 	return buf;
 }
+
+/* utf8_seq: the length of the well-formed UTF-8 character at s (at most n
+ * bytes), or 0 if there is none. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0], lo = 0x80, hi = 0xBF;
+	size_t k, j;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF) {
+		k = 1;
+	} else if (c >= 0xE0 && c <= 0xEF) {
+		k = 2;
+		if (c == 0xE0)
+			lo = 0xA0;
+		else if (c == 0xED)
+			hi = 0x9F;
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		k = 3;
+		if (c == 0xF0)
+			lo = 0x90;
+		else if (c == 0xF4)
+			hi = 0x8F;
+	} else {
+		return 0;
+	}
+	if (n < k + 1)
+		return 0;
+	for (j = 1; j <= k; j++) {
+		if (s[j] < (j == 1 ? lo : 0x80) || s[j] > (j == 1 ? hi : 0xBF))
+			return 0;
+	}
+	return k + 1;
+}
+
+size_t crm_term_char(const char *s, size_t n, int *repl)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t k = utf8_seq(p, n);
+	unsigned u;
+
+	*repl = 0;
+	if (k == 0) {
+		*repl = '?';
+		return 1;
+	}
+	if (k == 1) {
+		if (p[0] < 0x20 || p[0] == 0x7F)
+			*repl = ' ';
+	} else if (k == 2) {
+		if (p[0] == 0xC2 && p[1] < 0xA0)        /* C1 controls */
+			*repl = ' ';
+	} else if (k == 3 && p[0] == 0xE2) {
+		u = ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3Fu);   /* U+2000 + u */
+		if (u == 0x0E || u == 0x0F || (u >= 0x28 && u <= 0x2E) ||
+		    (u >= 0x66 && u <= 0x69))
+			*repl = ' ';
+	}
+	return k;
+}
+
+int crm_buf_addterm(struct crm_buf *b, const char *s)
+{
+	size_t n = s ? strlen(s) : 0, k;
+	int repl, rc = 0;
+
+	while (n > 0) {
+		k = crm_term_char(s, n, &repl);
+		rc |= repl ? crm_buf_addc(b, repl) : crm_buf_add(b, s, k);
+		s += k;
+		n -= k;
+	}
+	if (b->s == NULL)
+		rc |= crm_buf_add(b, "", 0);
+	return rc ? -1 : 0;
+}
+
+const char *crm_text_check(const char *s, int multiline)
+{
+	static char why[64];
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), i = 0, k;
+
+	while (i < n) {
+		if ((k = utf8_seq(p + i, n - i)) == 0) {
+			snprintf(why, sizeof(why), "invalid UTF-8 at byte %zu",
+			    i + 1);
+			return why;
+		}
+		if ((k == 1 && (p[i] < 0x20 || p[i] == 0x7F) && !(multiline &&
+		    (p[i] == '\t' || p[i] == '\n' || p[i] == '\r'))) ||
+		    (k == 2 && p[i] == 0xC2 && p[i + 1] < 0xA0)) {
+			snprintf(why, sizeof(why), "a control character at "
+			    "byte %zu", i + 1);
+			return why;
+		}
+		i += k;
+	}
+	return NULL;
+}

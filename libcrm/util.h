@@ -48,6 +48,31 @@ void crm_buf_free(struct crm_buf *b);
 #define CRM_FIXBUF 352
 char *crm_fmt_fixed(char *buf, double v, int decimals);
 
+/*
+ * crm_term_char: look at the character at s (n > 0 bytes left) as a
+ * terminal would. Returns its length in bytes (1 for a byte that does not
+ * start well-formed UTF-8) and sets *repl to what a terminal should see
+ * instead: ' ' for a control character (C0 including tab and newline, DEL,
+ * C1 U+0080..U+009F, which holds the 8-bit CSI), a line or paragraph
+ * separator or a bidirectional control (U+200E U+200F U+202A..U+202E
+ * U+2066..U+2069, which can reorder what is shown); '?' for an invalid
+ * byte; 0 when the character is safe to print as it is.
+ */
+size_t crm_term_char(const char *s, size_t n, int *repl);
+/* crm_buf_addterm: append s (NULL as "") with every character that
+ * crm_term_char() does not call safe replaced, for printing data on a
+ * terminal. Returns 0, or -1 when out of memory. */
+int crm_buf_addterm(struct crm_buf *b, const char *s);
+
+/*
+ * crm_text_check: whether s may be stored as text: well-formed UTF-8 and no
+ * control character (C0, DEL, C1), except that multiline text may hold
+ * tab, LF and CR. Returns NULL if so, else a static phrase that names the
+ * problem and where it is without quoting the text ("a control character
+ * at byte 4", "invalid UTF-8 at byte 2"): the text may be hostile.
+ */
+const char *crm_text_check(const char *s, int multiline);
+
 /* crm_strdup: strdup that accepts NULL (returns NULL). */
 char *crm_strdup(const char *s);
 

@@ -246,6 +246,42 @@ static void test_nesting(void)
 	    strstr(err, "too deeply nested") != NULL,
 	    "deep nesting is refused, not a stack overflow");
 	crm_sql_free(&q);
+
+	/* Limits that keep the SQL within what SQLite parses (checked
+	 * against SQLite by tests/cli/8001-hostile.bats). */
+	for (i = 0; i < 49; i++)
+		expr[i] = '(';
+	strcpy(expr + i, "orders > 1");
+	for (i = (int)strlen(expr); i < 49 + 10 + 49; i++)
+		expr[i] = ')';
+	expr[i] = '\0';
+	ok(crm_filter_compile(&q, expr, NOW, err, sizeof(err)) == 0,
+	    "49 parentheses around a condition (50 levels): compiled");
+	crm_sql_free(&q);
+	{
+		struct crm_buf b = { 0 };
+
+		for (i = 0; i < 251; i++)
+			crm_buf_addf(&b, "%sorders > %d", i ? " or " : "", i);
+		ok(crm_filter_compile(&q, b.s, NOW, err, sizeof(err)) == -1 &&
+		    strstr(err, "too many conditions (at most 250)") != NULL,
+		    "251 conditions: refused");
+		crm_sql_free(&q);
+		b.s[strlen(b.s) - strlen(" or orders > 250")] = '\0';
+		ok(crm_filter_compile(&q, b.s, NOW, err, sizeof(err)) == 0,
+		    "250 conditions: compiled");
+		crm_sql_free(&q);
+		crm_buf_reset(&b);
+		crm_buf_adds(&b, "city in (a");
+		for (i = 0; i < 250; i++)
+			crm_buf_adds(&b, ",a");
+		crm_buf_adds(&b, ")");
+		ok(crm_filter_compile(&q, b.s, NOW, err, sizeof(err)) == -1 &&
+		    strstr(err, "too many conditions") != NULL,
+		    "251 values in a list: refused");
+		crm_sql_free(&q);
+		crm_buf_free(&b);
+	}
 }
 
 /* fill: form with its '@' replaced by v. */

@@ -280,8 +280,8 @@ static void test_mime(void)
 	    "\n"
 	    "K\xc3\xbc" "che K\xfc" "che\n"), "Küche K\xef\xbf\xbd" "che\n",
 	    "unknown charset: valid UTF-8 kept, other bytes U+FFFD");
-	is_str(body_of("From: a@b.de\n\nNUL\x01 ok\n"), "NUL\x01 ok\n",
-	    "no Content-Type is text/plain");
+	is_str(body_of("From: a@b.de\n\nNUL\x01 ok\n"), "NUL  ok\n",
+	    "no Content-Type is text/plain (a control character blanked)");
 	is_str(body_of("From: a@b.de\n"
 	    "Content-Type: multipart/mixed; boundary=x\n"
 	    "\n"
@@ -416,8 +416,25 @@ static void test_bad(void)
 	crm_mail_clear(&m);
 }
 
+/* test_controls: terminal escapes in a message do not survive parsing. */
+static void test_controls(void)
+{
+	struct crm_mail m;
+	const char *why;
+
+	if (is_int(parse("From: \"Eve \x1b[2J\" <eve@example.org>\n"
+	    "Subject: =?utf-8?q?hi=1B]0;owned=07=C2=9B?=\n\n"
+	    "a\tb\x1b[31m\nc\r\n", &m, &why), 0, "a message with escapes parses")) {
+		is_str(m.from_name, "Eve [2J", "name: ESC blanked");
+		is_str(m.subject, "hi ]0;owned  ", "subject: ESC, BEL, CSI blanked");
+		is_str(m.body, "a\tb [31m\nc\n", "body: tab and newline kept");
+		crm_mail_clear(&m);
+	}
+}
+
 int main(void)
 {
+	test_controls();
 	test_simple();
 	test_subjects();
 	test_from();

@@ -9,6 +9,7 @@
 
 #include "csv.h"
 #include "out.h"
+#include "util.h"
 #include "tap.h"
 
 static char *outbuf;
@@ -206,6 +207,33 @@ static void test_table(void)
 	snprintf(want, sizeof want, "v\n%.78s\xE2\x80\xA6\n", c4[0]);
 	is_str(render(CRM_FMT_TABLE, 0, NULL, 1, h1, 1, c4), want,
 	    "42 \xC3\xBC cut at a character boundary");
+
+	{
+		/* Terminal escapes, 8-bit CSI, bidi override, bad bytes. */
+		const char *c5[] = { "\x1b]0;pwned\x07\x1b[2J" "a\xC2\x9B" "1m"
+		    "\xE2\x80\xAE" "b\xE2\x81\xA6" "c\x9B\xFF" "d\xE2\x80\x94" };
+
+		is_str(render(CRM_FMT_TABLE, CRM_OUT_NOHEADER, NULL, 1, h1, 1,
+		    c5), " ]0;pwned  [2Ja 1m b c??d\xE2\x80\x94\n",
+		    "no escape, CSI, bidi control or invalid byte reaches the "
+		    "terminal; a dash does");
+	}
+	{
+		struct crm_buf b = { 0 };
+		int r;
+
+		ok(crm_buf_addterm(&b, NULL) == 0 && strcmp(b.s, "") == 0,
+		    "crm_buf_addterm(NULL): empty string");
+		crm_buf_addterm(&b, "x\ny\xE2\x80\xA8z\xED\xA0\x80");
+		is_str(b.s, "x y z???", "newline, U+2028, surrogate bytes");
+		crm_buf_free(&b);
+		is_int((int)crm_term_char("\xF0\x9F\x98\x80", 4, &r), 4,
+		    "emoji: one character of four bytes");
+		is_int(r, 0, "emoji is safe");
+		is_int((int)crm_term_char("\xF0\x9F\x98", 3, &r), 1,
+		    "cut sequence: one byte");
+		is_int(r, '?', "shown as ?");
+	}
 
 	/* Nothing is written before crm_out_end. */
 	fp = open_memstream(&buf, &len);
