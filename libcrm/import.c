@@ -438,6 +438,8 @@ static const char *const consent_channel[NCONSENT] = {
 	"email", "newsletter", "post", "phone", "sms"
 };
 
+#define NDATES 4096             /* a power of two */
+
 struct imp {
 	struct crm_db *db;
 	struct crm_map *m;
@@ -478,29 +480,43 @@ struct imp {
 	/* the last value mapped for each field (see mapped) */
 	struct memo { char from[32]; const char *to; int same, valid; }
 	    memo[CRM_I_NFIELDS];
-	/* parsed dates, direct-mapped (mktime is slow) */
-	struct { char s[24]; int64_t t; } dates[1024];
+	/* parsed dates (see parse_date), NDATES of them, ndates used */
+	struct date { char s[24]; int64_t t; } *dates;
+	size_t ndates;
 };
 
-/* parse_date: crm_parse_date through a small cache of absolute dates. */
+/* parse_date: crm_parse_date through a cache of absolute dates: an open
+ * addressing table (linear probing) that is emptied when it is three
+ * quarters full. A direct-mapped table evicted a third of the dates of a
+ * file that spans two years, and each miss costs a mktime, which asks the
+ * file system for /etc/localtime. */
 static int parse_date(struct imp *im, const char *s, int64_t *t,
     const char **why)
 {
-	size_t n = strlen(s), h = 5381, i;
+	size_t n = strlen(s), h = 2166136261u, i;
 
 	if (n >= sizeof(im->dates[0].s) || !isdigit((unsigned char)s[0]))
 		return crm_parse_date(s, im->datefmt, im->now, t, why);
+	if (im->dates == NULL &&
+	    (im->dates = calloc(NDATES, sizeof(*im->dates))) == NULL)
+		return crm_parse_date(s, im->datefmt, im->now, t, why);
 	for (i = 0; i < n; i++)
-		h = h * 33 + (unsigned char)s[i];
-	h &= 1023;
-	if (strcmp(im->dates[h].s, s) == 0) {
-		*t = im->dates[h].t;
-		return 0;
-	}
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	for (h &= NDATES - 1; im->dates[h].s[0]; h = (h + 1) & (NDATES - 1))
+		if (strcmp(im->dates[h].s, s) == 0) {
+			*t = im->dates[h].t;
+			return 0;
+		}
 	if (crm_parse_date(s, im->datefmt, im->now, t, why) == -1)
 		return -1;
+	if (im->ndates >= NDATES / 4 * 3) {
+		memset(im->dates, 0, NDATES * sizeof(*im->dates));
+		im->ndates = 0;
+		return 0;
+	}
 	memcpy(im->dates[h].s, s, n + 1);
 	im->dates[h].t = *t;
+	im->ndates++;
 	return 0;
 }
 
@@ -1739,6 +1755,7 @@ static void imp_free(struct imp *im)
 		sqlite3_free(im->defer_sql[i]);
 	free(im->defer_sql);
 	free(im->evbits);
+	free(im->dates);
 	crm_buf_free(&im->out);
 	crm_buf_free(&im->attrs);
 	crm_buf_free(&im->tmp);
