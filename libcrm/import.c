@@ -439,6 +439,8 @@ static const char *const consent_channel[NCONSENT] = {
 	"email", "newsletter", "post", "phone", "sms"
 };
 
+#define NDATES 4096             /* a power of two */
+
 struct imp {
 	struct crm_db *db;
 	struct crm_map *m;
@@ -466,29 +468,56 @@ struct imp {
 	/* the last customer found by ref alone, for files grouped by customer */
 	char lastref[64];
 	int64_t lastid;
-	/* parsed dates, direct-mapped (mktime is slow) */
-	struct { char s[24]; int64_t t; } dates[1024];
+	/* Secondary indexes of events dropped for a load into an empty events
+	 * table and built again by sorting before the commit (see
+	 * defer_indexes): DROP and CREATE statement of each, in turn. */
+	char **defer_sql;
+	size_t ndefer;
+	/* One bit per customer id: set when this batch added an event for that
+	 * customer. An event whose dedupe key is taken for a customer without
+	 * the bit is there from an earlier import, without a second look. */
+	unsigned char *evbits;
+	size_t nevbits;
+	/* the last value mapped for each field (see mapped) */
+	struct memo { char from[32]; const char *to; int same, valid; }
+	    memo[CRM_I_NFIELDS];
+	/* parsed dates (see parse_date), NDATES of them, ndates used */
+	struct date { char s[24]; int64_t t; } *dates;
+	size_t ndates;
 };
 
-/* parse_date: crm_parse_date through a small cache of absolute dates. */
+/* parse_date: crm_parse_date through a cache of absolute dates: an open
+ * addressing table (linear probing) that is emptied when it is three
+ * quarters full. A direct-mapped table evicted a third of the dates of a
+ * file that spans two years, and each miss costs a mktime, which asks the
+ * file system for /etc/localtime. */
 static int parse_date(struct imp *im, const char *s, int64_t *t,
     const char **why)
 {
-	size_t n = strlen(s), h = 5381, i;
+	size_t n = strlen(s), h = 2166136261u, i;
 
 	if (n >= sizeof(im->dates[0].s) || !isdigit((unsigned char)s[0]))
 		return crm_parse_date(s, im->datefmt, im->now, t, why);
+	if (im->dates == NULL &&
+	    (im->dates = calloc(NDATES, sizeof(*im->dates))) == NULL)
+		return crm_parse_date(s, im->datefmt, im->now, t, why);
 	for (i = 0; i < n; i++)
-		h = h * 33 + (unsigned char)s[i];
-	h &= 1023;
-	if (strcmp(im->dates[h].s, s) == 0) {
-		*t = im->dates[h].t;
-		return 0;
-	}
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	for (h &= NDATES - 1; im->dates[h].s[0]; h = (h + 1) & (NDATES - 1))
+		if (strcmp(im->dates[h].s, s) == 0) {
+			*t = im->dates[h].t;
+			return 0;
+		}
 	if (crm_parse_date(s, im->datefmt, im->now, t, why) == -1)
 		return -1;
+	if (im->ndates >= NDATES / 4 * 3) {
+		memset(im->dates, 0, NDATES * sizeof(*im->dates));
+		im->ndates = 0;
+		return 0;
+	}
 	memcpy(im->dates[h].s, s, n + 1);
 	im->dates[h].t = *t;
+	im->ndates++;
 	return 0;
 }
 
@@ -549,11 +578,11 @@ static int yesno(const char *s)
 	return -1;
 }
 
-/* mapped: v after the value maps for field f (the mapping file's, then the
- * built-in ones, compared ignoring case and German letters). */
-static const char *mapped(struct imp *im, int f, const char *v)
+/* map_value: v after the value maps for field f (the mapping file's, then
+ * the built-in ones, compared ignoring case and German letters). */
+static const char *map_value(struct imp *im, int f, const char *v)
 {
-	char a[128], b[128];
+	char a[128];
 	size_t i;
 
 	for (i = 0; i < im->m->nvals; i++)
@@ -565,14 +594,38 @@ static const char *mapped(struct imp *im, int f, const char *v)
 	if (f == CRM_I_KIND && crm_kind_valid(v))
 		return v;
 	norm(v, a, sizeof(a));
-	for (i = 0; i < sizeof(builtin_values) / sizeof(builtin_values[0]); i++) {
-		if ((int)builtin_values[i].f != f)
-			continue;
-		norm(builtin_values[i].from, b, sizeof(b));
-		if (strcmp(a, b) == 0)
+	/* builtin_values[].from are written as norm() leaves them */
+	for (i = 0; i < sizeof(builtin_values) / sizeof(builtin_values[0]); i++)
+		if ((int)builtin_values[i].f == f &&
+		    strcmp(a, builtin_values[i].from) == 0)
 			return builtin_values[i].to;
-	}
 	return v;
+}
+
+/* mapped: map_value through a memo of the last value of each field: a
+ * column of kinds or channels holds few different words, and mapping one
+ * means normalising it and comparing it with the whole table. The memo
+ * keeps the word and either the mapped word (from the mapping file or the
+ * built-in table, which outlive the import) or that it maps to itself. */
+static const char *mapped(struct imp *im, int f, const char *v)
+{
+	struct memo *mm = &im->memo[f];
+	const char *to;
+	size_t n;
+
+	if (im->m->nvals == 0 && f != CRM_I_KIND && f != CRM_I_STATUS &&
+	    f != CRM_I_CHANNEL)
+		return v;
+	if (mm->valid && strcmp(mm->from, v) == 0)
+		return mm->same ? v : mm->to;
+	to = map_value(im, f, v);
+	if ((n = strlen(v)) < sizeof(mm->from)) {
+		memcpy(mm->from, v, n + 1);
+		mm->same = to == v;
+		mm->to = mm->same ? NULL : to;
+		mm->valid = 1;
+	}
+	return to;
 }
 
 /* hash64: FNV-1a over the event's identifying values. */
@@ -981,6 +1034,37 @@ static int tag(struct imp *im, int64_t id, int mine, const char *t,
 	return 0;
 }
 
+/* evbit: whether this batch added an event for customer id. */
+static int evbit(const struct imp *im, int64_t id)
+{
+	size_t i = (size_t)id >> 3;
+
+	return id >= 0 && i < im->nevbits && (im->evbits[i] >> (id & 7) & 1);
+}
+
+/* set_evbit: remember that this batch added an event for customer id;
+ * grows the bitmap (an eighth of a byte per customer id). 0 or -1. */
+static int set_evbit(struct imp *im, int64_t id)
+{
+	size_t i = (size_t)id >> 3, n;
+	unsigned char *p;
+
+	if (id < 0)
+		return 0;
+	if (i >= im->nevbits) {
+		n = im->nevbits ? im->nevbits : 4096;
+		while (n <= i)
+			n *= 2;
+		if ((p = realloc(im->evbits, n)) == NULL)
+			return crm__error(im->db, CRM_EFAIL, "out of memory");
+		memset(p + im->nevbits, 0, n - im->nevbits);
+		im->evbits = p;
+		im->nevbits = n;
+	}
+	im->evbits[i] |= (unsigned char)(1u << (id & 7));
+	return 0;
+}
+
 /* add_event: store ev for its customer unless it is there already.
  * *added set. 0 or -1. */
 static int add_event(struct imp *im, struct crm_event *ev, int at_given,
@@ -1025,10 +1109,17 @@ static int add_event(struct imp *im, struct crm_event *ev, int at_given,
 			return crm__sqlerr(im->db, "cannot store event");
 		if (sqlite3_changes(im->db->sql) > 0) {
 			*added = 1;
-			return 0;
+			return set_evbit(im, ev->customer_id);
 		}
 		/* There already: from an earlier import, or the same event
-		 * earlier in this file (then it is the next occurrence). */
+		 * earlier in this file (then it is the next occurrence). When
+		 * this batch added nothing for the customer, it is from an
+		 * earlier import (the common case when a file is imported
+		 * again): no need to read the stored event's batch. */
+		if (!evbit(im, ev->customer_id)) {
+			*added = 0;
+			return 0;
+		}
 		if ((st = stmt(im, S_EV_BATCH)) == NULL)
 			return -1;
 		sqlite3_bind_int64(st, 1, ev->customer_id);
@@ -1561,6 +1652,94 @@ static int batch_end(struct imp *im)
 	return rc;
 }
 
+/*
+ * defer_indexes: for a load into an empty events table, drop the secondary
+ * (non-unique) indexes of events and keep their CREATE statements for
+ * build_indexes, which makes them again before the commit. Adding rows one
+ * by one to events_at and the like touches index pages all over the file
+ * (with millions of events they do not fit in the page cache); CREATE INDEX
+ * sorts once and writes each page once. The unique indexes stay: the
+ * import relies on events_dedupe to recognise events. This happens in the
+ * batch's transaction, so a failure or a crash rolls the drop back with
+ * everything else, and other connections never see the table without its
+ * indexes. 0 or -1.
+ */
+static int defer_indexes(struct imp *im)
+{
+	sqlite3_stmt *st;
+	char **v;
+	int rc, empty;
+	size_t i;
+
+	if (im->o->dry_run)
+		return 0;
+	if ((st = crm__prepare(im->db, "SELECT NOT EXISTS"
+	    " (SELECT 1 FROM events)")) == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	empty = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return crm__sqlerr(im->db, "cannot read events");
+	if (!empty)
+		return 0;
+	if ((st = crm__prepare(im->db, "SELECT m.name, m.sql FROM sqlite_master"
+	    " m JOIN pragma_index_list('events') l ON l.name = m.name"
+	    " WHERE m.type = 'index' AND l.\"unique\" = 0 AND m.sql IS NOT NULL"
+	    " ORDER BY m.rowid")) == NULL)
+		return -1;
+	/* Names and statements first: the schema cannot change while it is
+	 * being read. */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((v = realloc(im->defer_sql, (im->ndefer + 2) *
+		    sizeof(*v))) == NULL)
+			break;
+		im->defer_sql = v;
+		v[im->ndefer] = sqlite3_mprintf("DROP INDEX \"%w\"",
+		    (const char *)sqlite3_column_text(st, 0));
+		v[im->ndefer + 1] = sqlite3_mprintf("%s",
+		    (const char *)sqlite3_column_text(st, 1));
+		im->ndefer += 2;
+		if (v[im->ndefer - 2] == NULL || v[im->ndefer - 1] == NULL)
+			break;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return crm__sqlerr(im->db, "cannot read the schema");
+	if (rc == SQLITE_ROW)
+		return crm__error(im->db, CRM_EFAIL, "out of memory");
+	for (i = 0; i < im->ndefer; i += 2)
+		if (crm__exec(im->db, im->defer_sql[i]) == -1)
+			return -1;
+	for (i = 0; i < S_MAX; i++) {   /* prepared before the drop */
+		sqlite3_finalize(im->s[i]);
+		im->s[i] = NULL;
+	}
+	return 0;
+}
+
+/* build_indexes: make the indexes defer_indexes dropped. CREATE INDEX
+ * sorts in memory as large as the page cache before it spills to temporary
+ * files; with the bulk cache for both the peak went over 100 MiB. An eighth
+ * of it (8 MiB) keeps the peak below that of the load, and the sort is no
+ * slower (it reads the table once and writes the index in order). 0 or -1. */
+static int build_indexes(struct imp *im)
+{
+	char sql[64];
+	size_t i;
+
+	if (im->ndefer == 0)
+		return 0;
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size=-%d",
+	    CRM_BULK_CACHE_KIB / 8);
+	if (crm__exec(im->db, sql) == -1)
+		return -1;
+	for (i = 1; i < im->ndefer; i += 2)
+		if (crm__exec(im->db, im->defer_sql[i]) == -1)
+			return -1;
+	return crm_db_bulk(im->db);
+}
+
 /* imp_free: everything but db. */
 static void imp_free(struct imp *im)
 {
@@ -1573,6 +1752,11 @@ static void imp_free(struct imp *im)
 	free(im->hdr);
 	free(im->colf);
 	free(im->colkey);
+	for (i = 0; i < im->ndefer; i++)
+		sqlite3_free(im->defer_sql[i]);
+	free(im->defer_sql);
+	free(im->evbits);
+	free(im->dates);
 	crm_buf_free(&im->out);
 	crm_buf_free(&im->attrs);
 	crm_buf_free(&im->tmp);
@@ -1626,7 +1810,7 @@ int crm_import_file(struct crm_db *db, struct crm_map *m,
 		goto out;
 	if (crm_db_bulk(db) == -1 || crm_db_begin(db) == -1)
 		goto out;
-	if (batch_begin(&im) == -1)
+	if (batch_begin(&im) == -1 || defer_indexes(&im) == -1)
 		goto fail;
 	if ((rc = crm_csv_read(im.r, &f, &n)) != 1) {
 		if (rc == -1)
@@ -1670,7 +1854,7 @@ int crm_import_file(struct crm_db *db, struct crm_map *m,
 		    opts->rejects, strerror(errno));
 		goto fail;
 	}
-	if (batch_end(&im) == -1)
+	if (build_indexes(&im) == -1 || batch_end(&im) == -1)
 		goto fail;
 	if (opts->dry_run || (opts->strict && st->rejected > 0)) {
 		if (crm_db_rollback(db) == -1)

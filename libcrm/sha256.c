@@ -1,5 +1,14 @@
-/* sha256.c: SHA-256 and HMAC-SHA256, small and dependency-free. */
+/* sha256.c: SHA-256 and HMAC-SHA256, small and dependency-free. On x86
+ * processors with the SHA extensions the blocks are compressed with those
+ * instructions (chosen at run time), about five times as fast: crm-import
+ * checksums every file it reads. */
 #include <string.h>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
+#include <immintrin.h>
+#define SHA_NI 1
+#endif
 
 #include "sha256.h"
 
@@ -46,6 +55,87 @@ static void block(uint32_t h[8], const unsigned char *p)
 	h[4] += e; h[5] += f; h[6] += g; h[7] += k;
 }
 
+#ifdef SHA_NI
+/* blocks_ni: compress n 64-byte blocks with the SHA extensions. The state
+ * is kept as ABEF and CDGH, as sha256rnds2 wants it; each group of four
+ * rounds adds the next four words of the message schedule, which
+ * sha256msg1/msg2 extend (Intel's SHA extensions paper, figure 6). */
+__attribute__((target("sha,sse4.1")))
+static void blocks_ni(uint32_t h[8], const unsigned char *p, size_t n)
+{
+	const __m128i swap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL,
+	    0x0405060700010203ULL);
+	__m128i s0, s1, t, m, w[4], abef, cdgh;
+	int g;
+
+	t = _mm_loadu_si128((const __m128i *)(const void *)&h[0]);
+	s1 = _mm_loadu_si128((const __m128i *)(const void *)&h[4]);
+	t = _mm_shuffle_epi32(t, 0xB1);                 /* CDAB */
+	s1 = _mm_shuffle_epi32(s1, 0x1B);               /* EFGH */
+	s0 = _mm_alignr_epi8(t, s1, 8);                 /* ABEF */
+	s1 = _mm_blend_epi16(s1, t, 0xF0);              /* CDGH */
+	for (; n > 0; n--, p += 64) {
+		abef = s0;
+		cdgh = s1;
+		for (g = 0; g < 16; g++) {
+			if (g < 4) {
+				w[g] = _mm_shuffle_epi8(_mm_loadu_si128(
+				    (const __m128i *)(const void *)(p + 16 * g)),
+				    swap);
+			} else {
+				m = _mm_sha256msg1_epu32(w[g & 3],
+				    w[(g + 1) & 3]);
+				m = _mm_add_epi32(m, _mm_alignr_epi8(
+				    w[(g + 3) & 3], w[(g + 2) & 3], 4));
+				w[g & 3] = _mm_sha256msg2_epu32(m,
+				    w[(g + 3) & 3]);
+			}
+			m = _mm_add_epi32(w[g & 3], _mm_loadu_si128(
+			    (const __m128i *)(const void *)&K[4 * g]));
+			s1 = _mm_sha256rnds2_epu32(s1, s0, m);
+			s0 = _mm_sha256rnds2_epu32(s0, s1,
+			    _mm_shuffle_epi32(m, 0x0E));
+		}
+		s0 = _mm_add_epi32(s0, abef);
+		s1 = _mm_add_epi32(s1, cdgh);
+	}
+	t = _mm_shuffle_epi32(s0, 0x1B);                /* FEBA */
+	s1 = _mm_shuffle_epi32(s1, 0xB1);               /* DCHG */
+	s0 = _mm_blend_epi16(t, s1, 0xF0);              /* DCBA */
+	s1 = _mm_alignr_epi8(s1, t, 8);                 /* HGFE */
+	_mm_storeu_si128((__m128i *)(void *)&h[0], s0);
+	_mm_storeu_si128((__m128i *)(void *)&h[4], s1);
+}
+
+/* have_ni: whether the processor has the SHA extensions, SSSE3 and
+ * SSE4.1 (asked once). */
+static int have_ni(void)
+{
+	static int have = -1;
+	unsigned a, b, c, d;
+
+	if (have < 0) {
+		have = __get_cpuid(1, &a, &b, &c, &d) && (c >> 9 & 1) &&
+		    (c >> 19 & 1) && __get_cpuid_count(7, 0, &a, &b, &c, &d) &&
+		    (b >> 29 & 1);
+	}
+	return have;
+}
+#endif
+
+/* blocks: compress n 64-byte blocks at p into the state. */
+static void blocks(uint32_t h[8], const unsigned char *p, size_t n)
+{
+#ifdef SHA_NI
+	if (have_ni()) {
+		blocks_ni(h, p, n);
+		return;
+	}
+#endif
+	for (; n > 0; n--, p += 64)
+		block(h, p);
+}
+
 void crm_sha256_init(struct crm_sha256 *s)
 {
 	static const uint32_t iv[8] = {
@@ -72,11 +162,12 @@ void crm_sha256_update(struct crm_sha256 *s, const void *p, size_t n)
 		n -= take;
 		if (s->nbuf < 64)
 			return;
-		block(s->h, s->buf);
+		blocks(s->h, s->buf, 1);
 		s->nbuf = 0;
 	}
-	for (; n >= 64; q += 64, n -= 64)
-		block(s->h, q);
+	blocks(s->h, q, n / 64);
+	q += n / 64 * 64;
+	n %= 64;
 	memcpy(s->buf, q, n);
 	s->nbuf = n;
 }
@@ -89,13 +180,13 @@ void crm_sha256_final(struct crm_sha256 *s, unsigned char out[32])
 	s->buf[s->nbuf++] = 0x80;
 	if (s->nbuf > 56) {
 		memset(s->buf + s->nbuf, 0, 64 - s->nbuf);
-		block(s->h, s->buf);
+		blocks(s->h, s->buf, 1);
 		s->nbuf = 0;
 	}
 	memset(s->buf + s->nbuf, 0, 56 - s->nbuf);
 	for (i = 0; i < 8; i++)
 		s->buf[56 + i] = (unsigned char)(bits >> (56 - 8 * i));
-	block(s->h, s->buf);
+	blocks(s->h, s->buf, 1);
 	for (i = 0; i < 8; i++) {
 		out[4 * i] = (unsigned char)(s->h[i] >> 24);
 		out[4 * i + 1] = (unsigned char)(s->h[i] >> 16);

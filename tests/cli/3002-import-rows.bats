@@ -60,6 +60,43 @@ K7,Gina Gul,,,,,8,"2 fields, the header has 6"'
 	diff before.txt after.txt
 }
 
+@test "events into an empty table: the indexes are built again, the same as before; a repeated event is stored twice" {
+	idx="SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name"
+	printf 'ref\n' | crm-import -q -
+	sql "$idx" >before.txt
+	printf 'ref,at,kind,amount,status\nK1,2026-11-01,purchase,10,\nK1,2026-11-01,purchase,10,\nK1,2026-11-02,complaint,,\nK2,2026-11-03,complaint,,closed\n' >ev.csv
+	run crm-import ev.csv
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"events 4 added, 0 already present"* ]]
+	sql "$idx" >after.txt
+	diff before.txt after.txt
+	[ "$(sql "PRAGMA integrity_check")" = ok ]
+	[ "$(sql "SELECT count(*) FROM events INDEXED BY events_open WHERE status = 'open' AND due_at IS NULL")" = 1 ]
+	run crm-import ev.csv
+	[[ "$output" == *"events 0 added, 4 already present"* ]]
+	[ "$(sql 'SELECT count(*) FROM events')" = 4 ]
+}
+
+@test "all or nothing: events killed in the middle of a load into an empty table leave the indexes" {
+	"$CRM_ROOT/scripts/gen-data" -c 5000 -e 10 -s 6 .
+	crm-import -q customers.csv
+	idx="SELECT name, sql FROM sqlite_master ORDER BY name"
+	sql "$idx" >before.txt
+	crm-import --progress events.csv 2>progress.txt &
+	pid=$!
+	for i in $(seq 500); do
+		[ -s progress.txt ] && break
+		sleep 0.01
+	done
+	[ -s progress.txt ]
+	kill -9 $pid
+	wait $pid || true
+	sql "$idx" >after.txt
+	diff before.txt after.txt
+	[ "$(sql 'SELECT count(*) FROM events')" = 0 ]
+	[ "$(sql "PRAGMA integrity_check")" = ok ]
+}
+
 @test "German Excel export of the generated data imports the same as plain CSV" {
 	"$CRM_ROOT/scripts/gen-data" -c 20 -e 5 -s 4 .
 	crm-import -q customers.csv events.csv
