@@ -1063,6 +1063,9 @@ int crm_model_store(struct crm_db *db, struct crm_model *m)
 		}
 		if (k == 0)
 			m->id = sqlite3_last_insert_rowid(db->sql);
+		if (crm_audit(db, k ? "model.fit.gammagamma" : "model.fit.bgnbd",
+		    0, 0, p.s) == -1)
+			goto out;
 	}
 	rc = crm_db_commit(db);
 out:
@@ -1606,9 +1609,15 @@ int crm_predict_store_put(struct crm_db *db, const struct crm_model *m,
 
 int crm_predict_store_end(struct crm_db *db)
 {
+	char detail[64];
+
 	sqlite3_finalize(put_st);
 	put_st = NULL;
-	if (crm_db_commit(db) == -1)
+	/* one entry for the run: what changed is every buyer's scores */
+	snprintf(detail, sizeof(detail), "{\"changes\":%lld}",
+	    (long long)sqlite3_total_changes(db->sql));
+	if (crm_audit(db, "predictions.store", 0, 0, detail) == -1 ||
+	    crm_db_commit(db) == -1)
 		return -1;
 	return crm__exec(db, "PRAGMA foreign_keys=ON");
 }

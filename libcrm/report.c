@@ -1825,6 +1825,14 @@ int crm_report_record(struct crm_db *db, const struct crm_report *r)
 		goto fail;
 	}
 	id = sqlite3_last_insert_rowid(db->sql);
+	{
+		char detail[96];
+
+		snprintf(detail, sizeof(detail), "{\"report\":%lld,\"kind\":"
+		    "\"%s\"}", (long long)id, crm_report_kind_name(r->kind));
+		if (crm_audit(db, "report.record", 0, 0, detail) == -1)
+			goto fail;
+	}
 	if (r->kind == CRM_REPORT_NIGHTLY && !r->incremental) {
 		/* the first snapshot: everyone */
 		if (crm__exec(db, "DELETE FROM report_segments") == -1)

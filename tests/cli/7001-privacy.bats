@@ -225,3 +225,16 @@ tag.add"
 	[ "$status" -eq 0 ]
 	[ "$(sql "SELECT count(*) FROM customers WHERE email = 'anna@example.de'")" = 1 ]
 }
+
+@test "fitting, scoring and recorded reports are in the audit log too" {
+	"$CRM_ROOT/scripts/gen-data" -c 300 -e 8 -s 3 -f plain g >/dev/null
+	crm-import -q g/customers.csv g/events.csv
+	crm-predict -q --fit
+	crm-report -q nightly >/dev/null
+	run sql "SELECT action FROM audit WHERE action NOT IN ('import.batch') ORDER BY id"
+	expect_text "model.fit.bgnbd
+model.fit.gammagamma
+predictions.store
+report.record"
+	[ "$(sql "SELECT user || ' ' || command FROM audit WHERE action = 'report.record'")" = "tester crm-report -q nightly" ]
+}
