@@ -44,3 +44,18 @@ add_anna() {
 	crm-add -q --ref K1 --name "Anna Müller" --email anna@example.de \
 	    --phone "030 1234567" --city Berlin >/dev/null
 }
+
+# anna_with_history: Anna (K1) with contact data, a tag, a consent, extra
+# fields, two purchases and a complaint; Ben (K2) with one purchase.
+anna_with_history() {
+	crm-add -q --ref K1 --name "Anna Müller" --email anna@example.de \
+	    --phone "030 1234567" --street "Lindenallee 7" --postal-code 10115 \
+	    --city Berlin --note "mag Rot" --tag vip --consent newsletter=yes \
+	    --set geburtstag=1980-01-01 >/dev/null
+	crm-add -q --ref K2 --name "Ben Weber" --email ben@example.de >/dev/null
+	crm-log -q K1 purchase --amount 59,90 --category jeans --at 2026-11-20 >/dev/null
+	crm-log -q K1 purchase --amount 20 --category socks --at 2026-11-21 >/dev/null
+	crm-log -q K2 purchase --amount 5 --category socks --at 2026-11-21 >/dev/null
+	crm-log -q K1 complaint --subject "Anna Müller: Naht gerissen" \
+	    --body "Lindenallee 7 anrufen" --at 2026-11-22 >/dev/null
+}
