@@ -9,6 +9,15 @@
 
 #include "btyd.h"
 
+/* lngamma: lgamma without its write to the global signgam, so that the two
+ * fits can run in two threads at once. */
+static double lngamma(double x)
+{
+	int sign;
+
+	return lgamma_r(x, &sign);
+}
+
 /* x values up to this are handled with per-x tables built once per call. */
 #define XTAB_MAX 1000000
 
@@ -73,9 +82,9 @@ static void bg_terms(const double *p, double x, struct bgtab *t)
 {
 	double r = p[0], a = p[2], b = p[3];
 
-	t->lr = lgamma(r + x) - lgamma(r);
+	t->lr = lngamma(r + x) - lngamma(r);
 	t->dr = crm_digamma(r + x) - crm_digamma(r);
-	t->lb = lgamma(b + x) - lgamma(b) - lgamma(a + b + x) + lgamma(a + b);
+	t->lb = lngamma(b + x) - lngamma(b) - lngamma(a + b + x) + lngamma(a + b);
 	t->dab = crm_digamma(a + b) - crm_digamma(a + b + x);
 	t->db = crm_digamma(b + x) - crm_digamma(b);
 }
@@ -162,7 +171,7 @@ double crm_gg_ll(const double par[3], const double *x, const double *m,
     const double *w, size_t n, double grad[3])
 {
 	double p = par[0], q = par[1], ga = par[2];
-	double ll = 0, g[3] = { 0, 0, 0 }, lq = lgamma(q), dq = crm_digamma(q);
+	double ll = 0, g[3] = { 0, 0, 0 }, lq = lngamma(q), dq = crm_digamma(q);
 	double lga = log(ga);
 	struct ggtab *tab = NULL, one;
 	long mx, k;
@@ -178,7 +187,7 @@ double crm_gg_ll(const double par[3], const double *x, const double *m,
 			if (tab[k].used) {
 				double px = p * (double)k;
 
-				tab[k].lg = lgamma(px + q) - lgamma(px);
+				tab[k].lg = lngamma(px + q) - lngamma(px);
 				tab[k].dpq = crm_digamma(px + q);
 				tab[k].dp = crm_digamma(px);
 			}
@@ -195,7 +204,7 @@ double crm_gg_ll(const double par[3], const double *x, const double *m,
 		if (tab)
 			t = &tab[(long)xi];
 		else {
-			one.lg = lgamma(px + q) - lgamma(px);
+			one.lg = lngamma(px + q) - lngamma(px);
 			one.dpq = crm_digamma(px + q);
 			one.dp = crm_digamma(px);
 			t = &one;
@@ -514,13 +523,13 @@ static double ggset_ll(const struct ggset *s, const double par[3],
 
 	if (!(p > 0 && q > 0 && ga > 0) || !isfinite(p + q + ga))
 		return NAN;
-	lq = lgamma(q);
+	lq = lngamma(q);
 	dq = crm_digamma(q);
 	for (k = 1; k <= s->mx; k++)
 		if (s->tab[k].used) {
 			double px = p * (double)k;
 
-			s->tab[k].lg = lgamma(px + q) - lgamma(px);
+			s->tab[k].lg = lngamma(px + q) - lngamma(px);
 			s->tab[k].dpq = crm_digamma(px + q);
 			s->tab[k].dp = crm_digamma(px);
 		}

@@ -321,12 +321,15 @@ int crm_db_open(struct crm_db **dbp, const char *path, const char *progname,
 
 	static int configured;
 
-	/* Each crm program is one thread: spare SQLite its mutexes and its
-	 * memory accounting. Harmless (SQLITE_MISUSE) once SQLite is
-	 * initialised by someone else. */
+	/* Each connection is used by one thread at a time (crm-predict reads
+	 * with two connections in two threads, and stores from a thread of
+	 * its own): multi-thread mode spares SQLite the mutexes of each
+	 * connection but keeps its global ones, which single-thread mode
+	 * would drop. No memory accounting. Harmless (SQLITE_MISUSE) once
+	 * SQLite is initialised by someone else. */
 	if (!configured) {
 		configured = 1;
-		sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
+		sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
 		sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	}
 	if ((*dbp = db = calloc(1, sizeof(*db))) == NULL)
