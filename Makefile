@@ -88,7 +88,7 @@ sanitize: deps
 	    tests/run; rc=$$?; $(MAKE) --no-print-directory clean; rm -rf tests/sanlog; exit $$rc
 
 valgrind: all units
-	@CRM_VALGRIND=1 tests/run
+	@CRM_VALGRIND=1 CRM_JOBS=$${CRM_JOBS:-$$(nproc)} tests/run
 
 # make fuzz: build the libFuzzer targets of tests/fuzz with clang, ASan and
 # UBSan (objects in tests/fuzz/build, apart from the normal build) and run

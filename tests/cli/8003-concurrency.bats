@@ -6,7 +6,7 @@
 
 load helper
 
-SECS=${CRM_STRESS_SECS:-15}     # how long the writers keep writing
+SECS=${CRM_STRESS_SECS:-60}     # how long the writers keep writing
 N=200                           # customers; every batch touches each
 
 # writer_import W: import files of one purchase for every customer until
