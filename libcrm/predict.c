@@ -456,9 +456,9 @@ static int load_events(struct part *p)
 	/* "+at": a full scan in table order; the index on at would cost a
 	 * random lookup per row. The kinds as = ... OR: IN (...) costs a
 	 * lookup in a temporary index per row (a fifth more time). */
+	/* NULL amounts and quantities read as 0: no purchase value, one item */
 	if ((st = crm__prepare(db, "SELECT customer_id, at, kind, "
-	    "coalesce(amount_cents, 0), coalesce(quantity, 1), category, "
-	    "channel FROM events "
+	    "amount_cents, quantity, category, channel FROM events "
 	    "WHERE id BETWEEN ? AND ? AND (kind = 'purchase' OR "
 	    "kind = 'campaign_sent' OR kind = 'campaign_response') AND "
 	    "+at < ?")) == NULL)
@@ -612,26 +612,40 @@ static int merge_parts(struct crm_db *db, struct crm_history *h,
 	return 0;
 }
 
-/* group: the purchases from the buckets in customer order (each bucket
- * freed once spread), then each customer's by day; the campaign events
- * by customer. */
-static int group(struct crm_db *db, struct crm_history *h,
-    const struct idmap *im, struct part *pt, int np)
+/*
+ * Grouping runs in two halves at once (see both()): the buckets below
+ * and from a middle one, which hold disjoint ranges of customers (the
+ * customers [c0, c1) of a half). Each half maps its keys to indexes and
+ * counts its customers' purchases; after the offsets are summed, each
+ * spreads its buckets into place, sorts each customer's purchases by day
+ * and sums them up (summarise).
+ */
+struct grp {
+	struct crm_history *h;
+	const struct idmap *im;
+	struct part *pt;
+	int np;
+	size_t b0, b1;          /* buckets */
+	size_t c0, c1;          /* customers */
+	uint32_t *next;         /* the next free place of each customer */
+	size_t nev;
+};
+
+/* grp_count: keys to indexes (UINT32_MAX: an id of no customer), and
+ * each customer's purchases counted in off_ev[index + 1]. */
+static void grp_count(void *arg)
 {
-	uint32_t *next;
-	size_t i, c, b;
+	struct grp *g = arg;
+	size_t i, b;
 	int q;
 
-	if ((h->off_ev = calloc(h->n + 1, sizeof(*h->off_ev))) == NULL)
-		return oom(db);
-	/* keys to indexes (UINT32_MAX: an id of no customer), counts */
-	for (q = 0; q < np; q++)
-	for (b = 0; b < pt[q].bk.nb; b++) {
-		struct pevc *e = pt[q].bk.b[b];
+	for (q = 0; q < g->np; q++)
+	for (b = g->b0; b < g->b1; b++) {
+		struct pevc *e = g->pt[q].bk.b[b];
 
-		for (i = 0; i < pt[q].bk.len[b]; i++) {
-			if (im->map) {
-				int32_t ci = im->map[e[i].key];
+		for (i = 0; i < g->pt[q].bk.len[b]; i++) {
+			if (g->im->map) {
+				int32_t ci = g->im->map[e[i].key];
 
 				if (ci < 0) {
 					e[i].key = UINT32_MAX;
@@ -639,93 +653,141 @@ static int group(struct crm_db *db, struct crm_history *h,
 				}
 				e[i].key = (uint32_t)ci;
 			}
-			h->off_ev[e[i].key + 1]++;
-			h->nev++;
+			g->h->off_ev[e[i].key + 1]++;
+			g->nev++;
 		}
 	}
-	for (c = 0; c < h->n; c++)
-		h->off_ev[c + 1] += h->off_ev[c];
-	if ((h->ev = malloc((h->nev + 1) * sizeof(*h->ev))) == NULL ||
-	    (next = malloc((h->n + 1) * sizeof(*next))) == NULL)
-		return oom(db);
-	memcpy(next, h->off_ev, (h->n + 1) * sizeof(*next));
-	for (b = 0; b < pt[0].bk.nb; b++)
-		for (q = 0; q < np; q++) {
-			const struct pevc *e = pt[q].bk.b[b];
+}
 
-			for (i = 0; i < pt[q].bk.len[b]; i++)
-				if (e[i].key != UINT32_MAX)
-					h->ev[next[e[i].key]++] = e[i].e;
-			free(pt[q].bk.b[b]);
-			pt[q].bk.b[b] = NULL;
+/* summarise: x, recency, T, holdout days and spend of customer c. */
+static void summarise(struct crm_history *h, size_t c)
+{
+	const struct pev *e = h->ev + h->off_ev[c];
+	size_t k = h->off_ev[c + 1] - h->off_ev[c], j;
+	int32_t prev = INT32_MIN;
+
+	h->first[c] = h->last[c] = INT32_MAX;
+	h->x[c] = h->hold[c] = 0;
+	h->fspend[c] = h->rspend[c] = 0;
+	if (k == 0 || e[0].day > h->endday)
+		return;         /* no purchase in the calibration */
+	h->first[c] = e[0].day;
+	for (j = 0; j < k; j++) {
+		double v = e[j].cents > 0 ? e[j].cents : 0;
+
+		if (e[j].day > h->endday) {
+			h->hold[c] += e[j].day != prev;
+		} else if (e[j].day == h->first[c]) {
+			h->fspend[c] += v;
+		} else {
+			h->x[c] += e[j].day != prev;
+			h->last[c] = e[j].day;
+			h->rspend[c] += v;
 		}
-	free(next);
-	for (c = 0; c < h->n; c++) {
+		prev = e[j].day;
+	}
+	if (h->x[c] == 0)
+		h->last[c] = h->first[c];
+}
+
+/* grp_spread: the half's buckets into place (part 0 first: the order of
+ * a single scan), each freed once spread; then each customer's purchases
+ * by day, and summed up. */
+static void grp_spread(void *arg)
+{
+	struct grp *g = arg;
+	struct crm_history *h = g->h;
+	size_t i, b, c;
+	int q;
+
+	for (b = g->b0; b < g->b1; b++)
+		for (q = 0; q < g->np; q++) {
+			const struct pevc *e = g->pt[q].bk.b[b];
+
+			for (i = 0; i < g->pt[q].bk.len[b]; i++)
+				if (e[i].key != UINT32_MAX)
+					h->ev[g->next[e[i].key]++] = e[i].e;
+			free(g->pt[q].bk.b[b]);
+			g->pt[q].bk.b[b] = NULL;
+		}
+	for (c = g->c0; c < g->c1; c++) {
 		struct pev *e = h->ev + h->off_ev[c];
 		size_t k = h->off_ev[c + 1] - h->off_ev[c], a, j;
 
 		if (k > 48) {
 			qsort(e, k, sizeof(*e), cmp_pev);
-			continue;
-		}
-		for (a = 1; a < k; a++) {       /* insertion sort */
-			struct pev t = e[a];
+		} else {
+			for (a = 1; a < k; a++) {       /* insertion sort */
+				struct pev t = e[a];
 
-			for (j = a; j > 0 && e[j - 1].day > t.day; j--)
-				e[j] = e[j - 1];
-			e[j] = t;
+				for (j = a; j > 0 && e[j - 1].day > t.day; j--)
+					e[j] = e[j - 1];
+				e[j] = t;
+			}
 		}
+		summarise(h, c);
 	}
+}
+
+/* group: the purchases from the buckets in customer order, by day within
+ * each, summed up per customer; the campaign events by customer. */
+static int group(struct crm_db *db, struct crm_history *h,
+    const struct idmap *im, struct part *pt, int np)
+{
+	struct grp g[2];
+	uint32_t *next = NULL;
+	size_t i, c, n = h->n, nb = pt[0].bk.nb, bmid;
+	int64_t lo;
+
+	if ((h->off_ev = calloc(n + 1, sizeof(*h->off_ev))) == NULL ||
+	    (h->first = malloc((n + 1) * sizeof(int32_t))) == NULL ||
+	    (h->last = malloc((n + 1) * sizeof(int32_t))) == NULL ||
+	    (h->x = malloc((n + 1) * sizeof(int32_t))) == NULL ||
+	    (h->hold = malloc((n + 1) * sizeof(int32_t))) == NULL ||
+	    (h->fspend = malloc((n + 1) * sizeof(double))) == NULL ||
+	    (h->rspend = malloc((n + 1) * sizeof(double))) == NULL)
+		return oom(db);
+	/* The middle bucket, and the first customer whose key falls in it:
+	 * keys are ids when im->map is set (indexes grow with ids), else
+	 * indexes. */
+	bmid = nb / 2;
+	lo = (int64_t)bmid << pt[0].bk.shift;
+	if (im->map) {
+		size_t a = 0, z = n;
+
+		while (a < z) {
+			size_t mid = a + (z - a) / 2;
+
+			if (h->id[mid] < lo)
+				a = mid + 1;
+			else
+				z = mid;
+		}
+		c = a;
+	} else
+		c = (size_t)lo < n ? (size_t)lo : n;
+	g[0] = (struct grp){ h, im, pt, np, 0, bmid, 0, c, NULL, 0 };
+	g[1] = (struct grp){ h, im, pt, np, bmid, nb, c, n, NULL, 0 };
+	both(grp_count, &g[0], grp_count, &g[1]);
+	h->nev = g[0].nev + g[1].nev;
+	for (c = 0; c < n; c++)
+		h->off_ev[c + 1] += h->off_ev[c];
+	if ((h->ev = malloc((h->nev + 1) * sizeof(*h->ev))) == NULL ||
+	    (next = malloc((n + 1) * sizeof(*next))) == NULL)
+		return oom(db);
+	memcpy(next, h->off_ev, (n + 1) * sizeof(*next));
+	g[0].next = g[1].next = next;
+	both(grp_spread, &g[0], grp_spread, &g[1]);
+	free(next);
 	/* campaign events by customer */
 	if (h->ncev)
 		qsort(h->cev, h->ncev, sizeof(*h->cev), cmp_cev);
-	if ((h->off_cev = calloc(h->n + 1, sizeof(*h->off_cev))) == NULL)
+	if ((h->off_cev = calloc(n + 1, sizeof(*h->off_cev))) == NULL)
 		return oom(db);
 	for (i = 0; i < h->ncev; i++)
 		h->off_cev[h->cev[i].ci + 1]++;
-	for (c = 0; c < h->n; c++)
+	for (c = 0; c < n; c++)
 		h->off_cev[c + 1] += h->off_cev[c];
-	return 0;
-}
-
-/* summarise: x, recency, T, holdout days and spend of each customer. */
-static int summarise(struct crm_db *db, struct crm_history *h)
-{
-	size_t c, n = h->n;
-
-	if ((h->first = malloc(n * sizeof(int32_t))) == NULL ||
-	    (h->last = malloc(n * sizeof(int32_t))) == NULL ||
-	    (h->x = calloc(n, sizeof(int32_t))) == NULL ||
-	    (h->hold = calloc(n, sizeof(int32_t))) == NULL ||
-	    (h->fspend = calloc(n, sizeof(double))) == NULL ||
-	    (h->rspend = calloc(n, sizeof(double))) == NULL)
-		return oom(db);
-	for (c = 0; c < n; c++) {
-		const struct pev *e = h->ev + h->off_ev[c];
-		size_t k = h->off_ev[c + 1] - h->off_ev[c], j;
-		int32_t prev = INT32_MIN;
-
-		h->first[c] = h->last[c] = INT32_MAX;
-		if (k == 0 || e[0].day > h->endday)
-			continue;       /* no purchase in the calibration */
-		h->first[c] = e[0].day;
-		for (j = 0; j < k; j++) {
-			double v = e[j].cents > 0 ? e[j].cents : 0;
-
-			if (e[j].day > h->endday) {
-				h->hold[c] += e[j].day != prev;
-			} else if (e[j].day == h->first[c]) {
-				h->fspend[c] += v;
-			} else {
-				h->x[c] += e[j].day != prev;
-				h->last[c] = e[j].day;
-				h->rspend[c] += v;
-			}
-			prev = e[j].day;
-		}
-		if (h->x[c] == 0)
-			h->last[c] = h->first[c];
-	}
 	return 0;
 }
 
@@ -921,8 +983,7 @@ int crm_history_load(struct crm_db *db, const struct crm_history_opts *o,
 		}
 	}
 	if (scan(db, pt, np) == -1 || merge_parts(db, h, pt, np) == -1 ||
-	    group(db, h, &im, pt, np) == -1 ||
-	    summarise(db, h) == -1 || triples(db, h) == -1)
+	    group(db, h, &im, pt, np) == -1 || triples(db, h) == -1)
 		goto fail;
 	for (k = 0; k < np; k++)
 		part_free(&pt[k]);
