@@ -341,6 +341,7 @@ static void do_score(struct crm_db *db, const char *file)
 	long *idx = NULL;
 	size_t i, n;
 	int have = 0;
+	int64_t now;
 
 	/* --fit: a new model on the history read for scoring, so that
 	 * fitting and scoring read it once */
@@ -365,6 +366,7 @@ static void do_score(struct crm_db *db, const char *file)
 		n = crm_predict_count(h);
 	if (!nostore && crm_predict_store_begin(db, file == NULL) == -1)
 		cmd_die(db);
+	now = crm_now();        /* one time for the run's predictions */
 	o = cmd_out(&opts);
 	if (crm_out_header(o, cols, 13, "nsnnnnnssssss") == -1)
 		err(CRM_EIO, "write error");
@@ -373,7 +375,7 @@ static void do_score(struct crm_db *db, const char *file)
 		if (!s.bought && !file)
 			continue;
 		score_row(o, &s);
-		if (!nostore && crm_predict_store_put(db, &m, &s, crm_now()) == -1)
+		if (!nostore && crm_predict_store_put(db, &m, &s, now) == -1)
 			cmd_die(db);
 	}
 	if (!nostore && crm_predict_store_end(db) == -1)
