@@ -301,22 +301,32 @@ struct idmap {
 	int64_t max;
 };
 
-static long index_of(const struct crm_history *h, const struct idmap *im,
-    int64_t id)
+/* lower_bound: the first index of ascending v[0..n) whose value is at
+ * least key (n if none). */
+static size_t lower_bound(const int64_t *v, size_t n, int64_t key)
 {
-	size_t lo = 0, hi = h->n;
+	size_t lo = 0, hi = n;
 
-	if (im->map)
-		return id >= 0 && id <= im->max ? im->map[id] : -1;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (h->id[mid] < id)
+		if (v[mid] < key)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < h->n && h->id[lo] == id ? (long)lo : -1;
+	return lo;
+}
+
+static long index_of(const struct crm_history *h, const struct idmap *im,
+    int64_t id)
+{
+	size_t i;
+
+	if (im->map)
+		return id >= 0 && id <= im->max ? im->map[id] : -1;
+	i = lower_bound(h->id, h->n, id);
+	return i < h->n && h->id[i] == id ? (long)i : -1;
 }
 
 static int load_customers(struct crm_db *db, struct crm_history *h)
@@ -752,19 +762,9 @@ static int group(struct crm_db *db, struct crm_history *h,
 	 * indexes. */
 	bmid = nb / 2;
 	lo = (int64_t)bmid << pt[0].bk.shift;
-	if (im->map) {
-		size_t a = 0, z = n;
-
-		while (a < z) {
-			size_t mid = a + (z - a) / 2;
-
-			if (h->id[mid] < lo)
-				a = mid + 1;
-			else
-				z = mid;
-		}
-		c = a;
-	} else
+	if (im->map)
+		c = lower_bound(h->id, n, lo);
+	else
 		c = (size_t)lo < n ? (size_t)lo : n;
 	g[0] = (struct grp){ h, im, pt, np, 0, bmid, 0, c, NULL, 0 };
 	g[1] = (struct grp){ h, im, pt, np, bmid, nb, c, n, NULL, 0 };
