@@ -1230,8 +1230,8 @@ static int price_thirds(struct crm_db *db, struct crm_history *h)
 }
 
 /*
- * discount_prior: the first day a purchase had a discount, and the share
- * of purchases from then on that had one. Discounts are counted from the
+ * discount_prior: the first day up to the end of observation a purchase
+ * had a discount, and the share of purchases from then on that had one. Discounts are counted from the
  * day they were first recorded: a purchase before it says nothing, one
  * after it without a discount counts as full price.
  */
@@ -1241,7 +1241,8 @@ static void discount_prior(struct crm_history *h)
 
 	h->discday = INT32_MAX;
 	for (i = 0; i < h->nev; i++)
-		if ((h->ev[i].qty & PEV_DISC) && h->ev[i].day < h->discday)
+		if ((h->ev[i].qty & PEV_DISC) && h->ev[i].day < h->discday &&
+		    h->ev[i].day <= h->endday)
 			h->discday = h->ev[i].day;
 	for (i = 0; i < h->nev; i++)
 		if (h->ev[i].day >= h->discday && h->ev[i].day <= h->endday) {

@@ -244,6 +244,12 @@ K3,no,0.342"
 	[ "$(sql 'SELECT count(*) FROM predictions')" = 12 ]
 	[ "$(sql 'SELECT count(*) FROM predictions WHERE discount_buyer IS NOT NULL OR discount_share IS NOT NULL')" = 0 ]
 	[ "$(sql "SELECT count(*) FROM predictions WHERE evidence LIKE '%discount%'")" = 0 ]
+	# a discount after the end of observation does not count either
+	crm-log -q K1 purchase --at 2026-11-20 --amount 25 --discount 5 >/dev/null
+	crm-predict -q --as-of 2026-11-10
+	[ "$(sql 'SELECT count(*) FROM predictions WHERE discount_buyer IS NOT NULL')" = 0 ]
+	crm-predict -q --as-of 2026-11-26
+	[ "$(sql 'SELECT count(*) FROM predictions WHERE discount_buyer IS NOT NULL')" -gt 0 ]
 }
 
 @test "no purchases: a clear message and 65" {
