@@ -225,10 +225,11 @@ void cmd_event_header(struct crm_out *o)
 {
 	static const char *const cols[] = {
 		"event", "customer_id", "at", "kind", "channel", "amount",
-		"currency", "quantity", "product", "category", "rating",
-		"subject", "body", "ref", "status", "due", "closed", "source"
+		"discount", "currency", "quantity", "product", "category",
+		"rating", "subject", "body", "ref", "status", "due", "closed",
+		"source"
 	};
-	static const char types[] = "nnsssnsnssnsssssss";
+	static const char types[] = "nnsssnnsnssnsssssss";
 
 	if (crm_out_header(o, cols, sizeof(cols) / sizeof(cols[0]), types) == -1)
 		err(CRM_EIO, "write error");
@@ -246,8 +247,9 @@ static const char *num(int64_t v, char *buf, size_t len)
 int cmd_event_row(const struct crm_event *ev, void *arg)
 {
 	char id[24], cid[24], qty[24], rating[24], amount[CRM_MONEYBUF];
-	char at[CRM_TIMEBUF], due[CRM_TIMEBUF], closed[CRM_TIMEBUF];
-	const char *v[18];
+	char disc[CRM_MONEYBUF], at[CRM_TIMEBUF], due[CRM_TIMEBUF];
+	char closed[CRM_TIMEBUF];
+	const char *v[19];
 
 	v[0] = num(ev->id, id, sizeof(id));
 	v[1] = num(ev->customer_id, cid, sizeof(cid));
@@ -256,20 +258,22 @@ int cmd_event_row(const struct crm_event *ev, void *arg)
 	v[4] = ev->channel;
 	v[5] = ev->amount_cents == CRM_NONE ? NULL :
 	    crm_fmt_money(ev->amount_cents, amount);
-	v[6] = ev->currency;
-	v[7] = num(ev->quantity, qty, sizeof(qty));
-	v[8] = ev->product;
-	v[9] = ev->category;
-	v[10] = num(ev->rating, rating, sizeof(rating));
-	v[11] = ev->subject;
-	v[12] = ev->body;
-	v[13] = ev->ref;
-	v[14] = ev->status;
-	v[15] = ev->due_at == CRM_NONE ? NULL : crm_fmt_time(ev->due_at, due);
-	v[16] = ev->closed_at == CRM_NONE ? NULL :
+	v[6] = ev->discount_cents == CRM_NONE ? NULL :
+	    crm_fmt_money(ev->discount_cents, disc);
+	v[7] = ev->currency;
+	v[8] = num(ev->quantity, qty, sizeof(qty));
+	v[9] = ev->product;
+	v[10] = ev->category;
+	v[11] = num(ev->rating, rating, sizeof(rating));
+	v[12] = ev->subject;
+	v[13] = ev->body;
+	v[14] = ev->ref;
+	v[15] = ev->status;
+	v[16] = ev->due_at == CRM_NONE ? NULL : crm_fmt_time(ev->due_at, due);
+	v[17] = ev->closed_at == CRM_NONE ? NULL :
 	    crm_fmt_time(ev->closed_at, closed);
-	v[17] = ev->source;
-	if (crm_out_row(arg, v, 18) == -1)
+	v[18] = ev->source;
+	if (crm_out_row(arg, v, 19) == -1)
 		err(CRM_EIO, "write error");
 	return 0;
 }

@@ -11,7 +11,7 @@
 enum { OPT_AT = OPT_COMMON_LAST, OPT_AMOUNT, OPT_CURRENCY, OPT_QUANTITY,
 	OPT_PRODUCT, OPT_CATEGORY, OPT_CHANNEL, OPT_RATING, OPT_SUBJECT,
 	OPT_BODY, OPT_REF, OPT_STATUS, OPT_DUE, OPT_CLOSE, OPT_NOTE, OPT_MAIL,
-	OPT_DATEFMT, OPT_GRANTED, OPT_SOURCE };
+	OPT_DATEFMT, OPT_GRANTED, OPT_SOURCE, OPT_DISCOUNT };
 
 #define MAIL_MAX (64u << 20)
 #define KEYCACHE_MAX (1u << 20)   /* customers remembered by crm-log - */
@@ -43,7 +43,8 @@ static void usage(int status)
 {
 	fprintf(status ? stderr : stdout,
 	    "usage: crm-log [-qt] [-d db] customer kind [--at date] [--amount money]\n"
-	    "               [--currency code] [--quantity n] [--product sku]\n"
+	    "               [--discount money] [--currency code] [--quantity n]\n"
+	    "               [--product sku]\n"
 	    "               [--category name] [--channel name] [--rating 1-5]\n"
 	    "               [--subject text] [--body text|-] [--ref id]\n"
 	    "               [--status open|closed] [--due date] [--date-format fmt]\n"
@@ -316,6 +317,7 @@ int main(int argc, char **argv)
 		COMMON_OPTIONS,
 		{ "at",          required_argument, NULL, OPT_AT },
 		{ "amount",      required_argument, NULL, OPT_AMOUNT },
+		{ "discount",    required_argument, NULL, OPT_DISCOUNT },
 		{ "currency",    required_argument, NULL, OPT_CURRENCY },
 		{ "quantity",    required_argument, NULL, OPT_QUANTITY },
 		{ "product",     required_argument, NULL, OPT_PRODUCT },
@@ -337,7 +339,7 @@ int main(int argc, char **argv)
 	};
 	struct crm_db *db;
 	const char *why, *close_arg = NULL, *body = NULL;
-	char cur[4] = "", *bodybuf = NULL;
+	char cur[4] = "", dcur[4] = "", *bodybuf = NULL;
 	int64_t v;
 	size_t len;
 	int ch, rc, mail = 0, granted = -1;
@@ -357,6 +359,13 @@ int main(int argc, char **argv)
 			    &why) == -1)
 				errx(CRM_EDATA, "invalid amount \"%s\": %s (use "
 				    "59.90, 59,90 or 1.234,56 €)", optarg, why);
+			break;
+		case OPT_DISCOUNT:
+			if (crm_parse_money(optarg, 0, &ev.discount_cents, dcur,
+			    &why) == -1)
+				errx(CRM_EDATA, "invalid discount \"%s\": %s (the "
+				    "amount taken off, e.g. 10.00 or 10,00 €)",
+				    optarg, why);
 			break;
 		case OPT_CURRENCY: ev.currency = optarg; break;
 		case OPT_QUANTITY:
@@ -406,6 +415,11 @@ int main(int argc, char **argv)
 		    "event's text");
 	if (ev.currency == NULL && cur[0])
 		ev.currency = cur;
+	if (ev.currency == NULL && dcur[0])
+		ev.currency = dcur;
+	if (dcur[0] && strcmp(dcur, ev.currency) != 0)
+		errx(CRM_EDATA, "the discount is in %s, the event in %s",
+		    dcur, ev.currency);
 	ev.at = at_arg ? date("--at", at_arg) : crm_now();
 	if (due_arg)
 		ev.due_at = date("--due", due_arg);
@@ -422,6 +436,7 @@ int main(int argc, char **argv)
 			errx(CRM_EUSAGE, "consent needs --channel (email, "
 			    "newsletter, post, phone, sms) and --granted yes|no");
 		if (ev.amount_cents != CRM_NONE || ev.currency || ev.subject || ev.body ||
+		    ev.discount_cents != CRM_NONE ||
 		    ev.ref || ev.status || due_arg || ev.product ||
 		    ev.category || ev.rating != CRM_NONE ||
 		    ev.quantity != CRM_NONE)

@@ -1,6 +1,7 @@
 /* crm-predict: fit the BG/NBD and Gamma-Gamma models on the purchase
  * history, score customers (P(alive), expected purchases and spend, CLV,
- * churn risk, next purchase, favourite category, price band, channel), list
+ * churn risk, next purchase, favourite category, price band, discount
+ * buying, channel), list
  * who is due to buy a category again, and check the model on a holdout. */
 #include <err.h>
 #include <math.h>
@@ -248,7 +249,7 @@ static void score_row(struct crm_out *o, const struct crm_score *s)
 {
 	char id[24], x[CRM_FIXBUF], pa[CRM_FIXBUF], e[CRM_FIXBUF];
 	char sp[CRM_FIXBUF], clv[CRM_FIXBUF], next[CRM_TIMEBUF];
-	const char *v[13];
+	const char *v[14];
 
 	snprintf(id, sizeof(id), "%lld", (long long)s->customer_id);
 	v[0] = id;
@@ -268,11 +269,12 @@ static void score_row(struct crm_out *o, const struct crm_score *s)
 			v[8] = crm_fmt_day(s->next, next);
 		v[9] = s->favourite;
 		v[10] = s->band;
-		v[11] = s->channel;
-		v[12] = s->evidence;
+		v[11] = s->discount;
+		v[12] = s->channel;
+		v[13] = s->evidence;
 	} else
-		v[12] = "no purchase";
-	if (crm_out_row(o, v, 13) == -1)
+		v[13] = "no purchase";
+	if (crm_out_row(o, v, 14) == -1)
 		err(CRM_EIO, "write error");
 }
 
@@ -332,7 +334,7 @@ static void do_score(struct crm_db *db, const char *file)
 	static const char *const cols[] = { "id", "ref", "repeats", "p_alive",
 	    "expected_purchases", "expected_spend", "clv", "churn_risk",
 	    "next_purchase", "favourite_category", "price_band",
-	    "preferred_channel", "evidence" };
+	    "discount_buyer", "preferred_channel", "evidence" };
 	struct crm_history *h;
 	struct crm_model m;
 	struct crm_score_opts so;
@@ -368,7 +370,7 @@ static void do_score(struct crm_db *db, const char *file)
 		cmd_die(db);
 	now = crm_now();        /* one time for the run's predictions */
 	o = cmd_out(&opts);
-	if (crm_out_header(o, cols, 13, "nsnnnnnssssss") == -1)
+	if (crm_out_header(o, cols, 14, "nsnnnnnsssssss") == -1)
 		err(CRM_EIO, "write error");
 	for (i = 0; i < n; i++) {
 		crm_predict_score(h, idx ? (size_t)idx[i] : i, &s);

@@ -34,7 +34,8 @@ static void usage(int status)
 	    "complaints complaints_open service_open callbacks_open reviews\n"
 	    "avg_rating cart_abandoned campaigns_sent campaigns_answered\n"
 	    "last_contact recency r f m rfm segment p_alive clv next_purchase\n"
-	    "favourite_category price_band channel; see crm-segment(1).\n");
+	    "favourite_category price_band discount_buyer discount_share channel;\n"
+	    "see crm-segment(1).\n");
 	exit(status);
 }
 

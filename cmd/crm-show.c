@@ -66,6 +66,9 @@ static int text_event(const struct crm_event *ev, void *arg)
 	if (ev->amount_cents != CRM_NONE)
 		printf(" %s %s", crm_fmt_money(ev->amount_cents, money),
 		    ev->currency ? safe(ev->currency) : "");
+	if (ev->discount_cents != CRM_NONE)
+		printf(" (discount %s)", crm_fmt_money(ev->discount_cents,
+		    money));
 	if (ev->quantity != CRM_NONE)
 		printf(" x%lld", (long long)ev->quantity);
 	if (ev->product)

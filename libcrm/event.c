@@ -19,7 +19,7 @@ const char *const crm_kinds[] = {
 
 #define EVENT_COLS "id, customer_id, at, kind, channel, amount_cents," \
 	" currency, quantity, product, category, rating, subject, body, ref," \
-	" status, due_at, closed_at, source, created_at"
+	" status, due_at, closed_at, source, created_at, discount_cents"
 
 int crm_kind_valid(const char *kind)
 {
@@ -47,7 +47,8 @@ const char *crm_kind_list(void)
 void crm_event_init(struct crm_event *ev)
 {
 	memset(ev, 0, sizeof(*ev));
-	ev->amount_cents = ev->quantity = ev->rating = CRM_NONE;
+	ev->amount_cents = ev->discount_cents = CRM_NONE;
+	ev->quantity = ev->rating = CRM_NONE;
 	ev->due_at = ev->closed_at = CRM_NONE;
 }
 
@@ -119,6 +120,13 @@ int crm_event_check(struct crm_db *db, const struct crm_event *ev)
 	if (ev->quantity != CRM_NONE && ev->quantity < 0)
 		return crm__error(db, CRM_EDATA, "invalid quantity %lld: not "
 		    "negative", (long long)ev->quantity);
+	if (ev->discount_cents != CRM_NONE && ev->discount_cents < 0) {
+		char m[CRM_MONEYBUF];
+
+		return crm__error(db, CRM_EDATA, "invalid discount %s: the "
+		    "amount taken off the price, not negative",
+		    crm_fmt_money(ev->discount_cents, m));
+	}
 	return 0;
 }
 
@@ -133,13 +141,14 @@ int crm_event_insert(struct crm_db *db, struct crm_event *ev)
 		return -1;
 	if (status == NULL && crm_kind_closable(ev->kind))
 		status = "open";
-	if (currency == NULL && ev->amount_cents != CRM_NONE)
+	if (currency == NULL && (ev->amount_cents != CRM_NONE ||
+	    ev->discount_cents != CRM_NONE))
 		currency = "EUR";
 	st = crm__stmt(db, STMT_EVENT_INSERT, "INSERT INTO events (customer_id,"
 	    " at, kind, channel, amount_cents, currency, quantity, product,"
 	    " category, rating, subject, body, ref, status, due_at, closed_at,"
-	    " source, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
-	    " ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)");
+	    " source, created_at, discount_cents) VALUES (?1, ?2, ?3, ?4, ?5,"
+	    " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)");
 	if (st == NULL)
 		return -1;
 	now = crm_now();
@@ -162,6 +171,7 @@ int crm_event_insert(struct crm_db *db, struct crm_event *ev)
 	    (ev->closed_at != CRM_NONE ? ev->closed_at : now) : CRM_NONE);
 	crm__bind_text(st, 17, ev->source);
 	sqlite3_bind_int64(st, 18, now);
+	crm__bind_int(st, 19, ev->discount_cents);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
@@ -198,6 +208,7 @@ static struct crm_event *row_event(sqlite3_stmt *st)
 	ev->closed_at = crm__col_int(st, 16);
 	ev->source = crm__col_text(st, 17, &oom);
 	ev->created_at = sqlite3_column_int64(st, 18);
+	ev->discount_cents = crm__col_int(st, 19);
 	if (oom) {
 		crm_event_free(ev);
 		return NULL;

@@ -20,7 +20,10 @@ struct crm_event {
 	int64_t at;             /* Unix seconds */
 	char *kind;             /* one of crm_kinds */
 	char *channel;
-	int64_t amount_cents;   /* CRM_NONE if absent */
+	int64_t amount_cents;   /* what was paid; CRM_NONE if absent */
+	int64_t discount_cents; /* taken off the price, >= 0 (the price before
+	                           it was amount + discount); CRM_NONE if not
+	                           known */
 	char *currency;         /* ISO 4217, "EUR" */
 	int64_t quantity;       /* CRM_NONE if absent */
 	char *product;
@@ -59,7 +62,8 @@ void crm_event_free(struct crm_event *ev);
  * in 1..5, a status open/closed only for closable kinds (a closable kind
  * without status becomes open on insert), a currency of three letters,
  * text that crm_text_check() accepts (subject and body multiline; source
- * not checked).
+ * not checked), a discount that is not negative (it may exceed the amount:
+ * the amount is what was paid after it).
  * Returns 0, or -1 with CRM_EDATA and a message saying what is accepted.
  */
 int crm_event_check(struct crm_db *db, const struct crm_event *ev);

@@ -78,6 +78,8 @@ static const struct field fields[] = {
 	PRED("favourite_category", CRM_FT_TEXT, "favourite_category"),
 	PRED("price_band", CRM_FT_TEXT, "price_band"),
 	PRED("channel", CRM_FT_TEXT, "preferred_channel"),
+	PRED("discount_buyer", CRM_FT_TEXT, "discount_buyer"),
+	PRED("discount_share", CRM_FT_REAL, "discount_share"),
 	PRED("churn_risk", CRM_FT_TEXT, "churn_risk"),
 };
 #undef COL

@@ -29,6 +29,7 @@ static const char *const field_names[CRM_I_NFIELDS] = {
 	"consent_newsletter", "consent_post", "consent_phone", "consent_sms",
 	"at", "kind", "channel", "amount", "currency", "quantity", "product",
 	"category", "rating", "subject", "body", "event_ref", "status", "due",
+	"discount",
 };
 
 /* Header synonyms, normalised (see norm()). */
@@ -113,6 +114,10 @@ static const struct { const char *name; enum crm_ifield f; } synonyms[] = {
 	{ "due", CRM_I_DUE }, { "duedate", CRM_I_DUE },
 	{ "faellig", CRM_I_DUE }, { "faelligkeit", CRM_I_DUE },
 	{ "faelligam", CRM_I_DUE },
+	{ "discount", CRM_I_DISCOUNT }, { "discountamount", CRM_I_DISCOUNT },
+	{ "rebate", CRM_I_DISCOUNT }, { "rabatt", CRM_I_DISCOUNT },
+	{ "rabattbetrag", CRM_I_DISCOUNT }, { "nachlass", CRM_I_DISCOUNT },
+	{ "preisnachlass", CRM_I_DISCOUNT }, { "ermaessigung", CRM_I_DISCOUNT },
 	/* the columns crm-import adds to reject files */
 	{ "rejectline", CRM_I_IGNORE }, { "rejectreason", CRM_I_IGNORE },
 };
@@ -426,9 +431,10 @@ static const char *const stmt_sql[S_MAX] = {
 	" ON CONFLICT DO NOTHING",
 	"INSERT INTO events (customer_id, at, kind, channel, amount_cents,"
 	" currency, quantity, product, category, rating, subject, body, ref,"
-	" status, due_at, closed_at, source, created_at, dedupe, batch_id)"
+	" status, due_at, closed_at, source, created_at, dedupe, batch_id,"
+	" discount_cents)"
 	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
-	" ?15, ?16, 'crm-import', ?17, ?18, ?19)"
+	" ?15, ?16, 'crm-import', ?17, ?18, ?19, ?20)"
 	" ON CONFLICT (customer_id, dedupe) WHERE dedupe IS NOT NULL"
 	" DO NOTHING",
 	"SELECT batch_id FROM events WHERE customer_id = ?1 AND dedupe = ?2",
@@ -649,7 +655,10 @@ static uint64_t hash_int(uint64_t h, int64_t v)
 	return (h ^ 0xfe) * 1099511628211u;
 }
 
-/* dedupe: the dedupe key of ev, occurrence k within the file. */
+/* dedupe: the dedupe key of ev, occurrence k within the file. The
+ * discount is not part of it: a file exported again with a discount
+ * column added holds the same purchases, and they must not be added twice
+ * (keys stored before discounts existed stay valid too). */
 static int64_t dedupe(const struct crm_event *ev, int at_given, int k)
 {
 	uint64_t h = 14695981039346656037u;
@@ -1077,7 +1086,8 @@ static int add_event(struct imp *im, struct crm_event *ev, int at_given,
 
 	if (status == NULL && crm_kind_closable(ev->kind))
 		status = "open";
-	if (currency == NULL && ev->amount_cents != CRM_NONE)
+	if (currency == NULL && (ev->amount_cents != CRM_NONE ||
+	    ev->discount_cents != CRM_NONE))
 		currency = "EUR";
 	for (k = 0; ; k++) {
 		key = dedupe(ev, at_given, k);
@@ -1103,6 +1113,7 @@ static int add_event(struct imp *im, struct crm_event *ev, int at_given,
 		sqlite3_bind_int64(st, 17, im->now);
 		sqlite3_bind_int64(st, 18, key);
 		sqlite3_bind_int64(st, 19, im->batch);
+		crm__bind_int(st, 20, ev->discount_cents);
 		rc = sqlite3_step(st);
 		sqlite3_reset(st);
 		if (rc != SQLITE_DONE)
@@ -1159,6 +1170,9 @@ static void describe(struct imp *im, const struct crm_event *ev)
 	if (ev->amount_cents != CRM_NONE)
 		crm_buf_addf(&im->tmp, " %s", crm_fmt_money(ev->amount_cents,
 		    mny));
+	if (ev->discount_cents != CRM_NONE)
+		crm_buf_addf(&im->tmp, " discount %s",
+		    crm_fmt_money(ev->discount_cents, mny));
 	if (ev->category)
 		crm_buf_addf(&im->tmp, " %s", ev->category);
 	if (ev->ref)
@@ -1175,7 +1189,7 @@ static int row(struct imp *im, char **f, size_t n)
 	struct crm_customer c = {0};
 	struct crm_event ev;
 	char *s, *tags[32], *tagbuf = NULL, *first = NULL, *last = NULL;
-	char wbuf[32], cur[4] = "";
+	char wbuf[32], cur[4] = "", dcur[4] = "";
 	int cons[NCONSENT], ev_cells = 0, at_given = 0, oom = 0, rc = -1;
 	int has_data = 0, nkeys = 0, changed = 0, mine = 0, added = 0, isnew = 0;
 	size_t i, ntags = 0;
@@ -1244,6 +1258,16 @@ static int row(struct imp *im, char **f, size_t n)
 			return rejectf(im, "invalid amount \"%s\": %s%s",
 			    v[CRM_I_AMOUNT], why, im->decimal ? "" :
 			    " (give decimal in a mapping file)");
+		if (v[CRM_I_DISCOUNT] && crm_parse_money(v[CRM_I_DISCOUNT],
+		    im->decimal, &ev.discount_cents, dcur, &why) == -1)
+			return rejectf(im, "invalid discount \"%s\": %s (an "
+			    "amount such as 5.00%s)", v[CRM_I_DISCOUNT], why,
+			    im->decimal ? "" : "; give decimal in a mapping file");
+		if (dcur[0] && (cur[0] || v[CRM_I_CURRENCY]) && strcmp(dcur,
+		    v[CRM_I_CURRENCY] ? v[CRM_I_CURRENCY] : cur) != 0)
+			return rejectf(im, "the discount \"%s\" is in %s, the "
+			    "amount in %s", v[CRM_I_DISCOUNT], dcur,
+			    v[CRM_I_CURRENCY] ? v[CRM_I_CURRENCY] : cur);
 		if (v[CRM_I_QUANTITY] && crm_parse_int(v[CRM_I_QUANTITY], 0,
 		    INT32_MAX, &ev.quantity, &why) == -1)
 			return rejectf(im, "invalid quantity \"%s\": %s",
@@ -1257,7 +1281,7 @@ static int row(struct imp *im, char **f, size_t n)
 			return rejectf(im, "invalid due date \"%s\": %s",
 			    v[CRM_I_DUE], why);
 		ev.currency = (char *)(v[CRM_I_CURRENCY] ? v[CRM_I_CURRENCY] :
-		    cur[0] ? cur : NULL);
+		    cur[0] ? cur : dcur[0] ? dcur : NULL);
 		ev.channel = (char *)v[CRM_I_CHANNEL];
 		ev.product = (char *)v[CRM_I_PRODUCT];
 		ev.category = (char *)v[CRM_I_CATEGORY];
@@ -1924,7 +1948,8 @@ int crm_import_sniff(struct crm_db *db, struct crm_map *m, FILE *fp,
 			size_t k = strlen(s);
 			if (*s && sample[i] == NULL)
 				sample[i] = strdup(s);
-			if (im.colf[i] == CRM_I_AMOUNT && k > 3) {
+			if ((im.colf[i] == CRM_I_AMOUNT ||
+			    im.colf[i] == CRM_I_DISCOUNT) && k > 3) {
 				if (s[k - 3] == ',' || strchr(s, ',') > strchr(s, '.'))
 					comma += strchr(s, ',') != NULL;
 				if (s[k - 3] == '.')

@@ -15,13 +15,17 @@
 #include "value.h"
 
 /* One purchase: its day, amount (cents, saturated to int32), category
- * (index into cats, 0 = none) and quantity (saturated). 12 bytes. */
+ * (index into cats, 0 = none) and quantity (saturated at QTY_MAX), with
+ * PEV_DISC set in qty when the purchase had a discount. 12 bytes. */
 struct pev {
 	int32_t day;
 	int32_t cents;
 	uint16_t cat;
 	uint16_t qty;
 };
+
+#define PEV_DISC 0x8000u
+#define QTY_MAX 0x7fff
 
 /* One campaign event of a customer. */
 struct cev {
@@ -72,6 +76,8 @@ struct crm_history {
 	double *catshare;       /* population share of purchases per category */
 	float *cut1, *cut2;     /* price thirds per category */
 	double *chrate;         /* population response rate per channel */
+	int32_t discday;        /* first day of a discount, INT32_MAX: none */
+	double discshare;       /* population share of purchases on discount */
 	int prepared;
 };
 
@@ -468,7 +474,8 @@ static int load_events(struct part *p)
 	 * lookup in a temporary index per row (a fifth more time). */
 	/* NULL amounts and quantities read as 0: no purchase value, one item */
 	if ((st = crm__prepare(db, "SELECT customer_id, at, kind, "
-	    "amount_cents, quantity, category, channel FROM events "
+	    "amount_cents, quantity, category, channel, discount_cents > 0 "
+	    "FROM events "
 	    "WHERE id BETWEEN ? AND ? AND (kind = 'purchase' OR "
 	    "kind = 'campaign_sent' OR kind = 'campaign_response') AND "
 	    "+at < ?")) == NULL)
@@ -509,7 +516,9 @@ static int load_events(struct part *p)
 			e->e.day = day;
 			e->e.cents = sat32(sqlite3_column_int64(st, 3));
 			q = sqlite3_column_int64(st, 4);
-			e->e.qty = (uint16_t)(q < 1 ? 1 : q > 65535 ? 65535 : q);
+			e->e.qty = (uint16_t)(q < 1 ? 1 : q > QTY_MAX ? QTY_MAX : q);
+			if (sqlite3_column_int(st, 7))
+				e->e.qty |= PEV_DISC;
 			if ((k = intern_get(&p->cats, (const char *)
 			    sqlite3_column_text(st, 5))) < 0)
 				goto nomem;
@@ -1311,7 +1320,7 @@ static float nth(float *v, size_t n, size_t k)
 /* unit: the price of one item of e in cents. */
 static float unit(const struct pev *e)
 {
-	return (float)e->cents / (float)e->qty;
+	return (float)e->cents / (float)(e->qty & QTY_MAX);
 }
 
 /* price_thirds: per category the 1/3 and 2/3 quantiles of unit prices.
@@ -1354,6 +1363,29 @@ static int price_thirds(struct crm_history *h)
 	free(pos);
 	free(cnt);
 	return 0;
+}
+
+/*
+ * discount_prior: the first day up to the end of observation a purchase
+ * had a discount, and the share of purchases from then on that had one. Discounts are counted from the
+ * day they were first recorded: a purchase before it says nothing, one
+ * after it without a discount counts as full price.
+ */
+static void discount_prior(struct crm_history *h)
+{
+	size_t i, n = 0, d = 0;
+
+	h->discday = INT32_MAX;
+	for (i = 0; i < h->nev; i++)
+		if ((h->ev[i].qty & PEV_DISC) && h->ev[i].day < h->discday &&
+		    h->ev[i].day <= h->endday)
+			h->discday = h->ev[i].day;
+	for (i = 0; i < h->nev; i++)
+		if (h->ev[i].day >= h->discday && h->ev[i].day <= h->endday) {
+			n++;
+			d += (h->ev[i].qty & PEV_DISC) != 0;
+		}
+	h->discshare = n ? (double)d / (double)n : 0;
 }
 
 /*
@@ -1472,6 +1504,7 @@ static void prep_tables(void *arg)
 	for (i = 0; i < h->chans.n; i++)
 		h->chrate[i] = sent[i] > 0 ? fmin(1, h->chrate[i] / sent[i]) : 0;
 	free(sent);
+	discount_prior(h);
 }
 
 int crm_predict_prepare(struct crm_db *db, struct crm_history *h,
@@ -1540,6 +1573,7 @@ static void ev_sep(struct evb *b)
 #define CAT_PRIOR 4.0
 #define CAT_MIN 0.5
 #define CHAN_PRIOR 4.0
+#define DISC_PRIOR 4.0
 
 static void favourite(const struct crm_history *h, size_t c,
     struct crm_score *s, struct evb *ev)
@@ -1624,6 +1658,37 @@ static void price_band(const struct crm_history *h, size_t c,
 	    " in the category's middle");
 }
 
+/* discount: whether c buys mostly on discount: the share of purchases
+ * with one since discounts were recorded, blended with the population's,
+ * at least one half. Undecided when no purchase had a discount, and while
+ * c has too few purchases to outweigh the population: until a discount
+ * on every one of them would reach one half (with a population share of
+ * 0.25, two purchases). */
+static void discount(const struct crm_history *h, size_t c,
+    struct crm_score *s, struct evb *ev)
+{
+	const struct pev *e = h->ev + h->off_ev[c];
+	size_t k = h->off_ev[c + 1] - h->off_ev[c], j, n = 0, d = 0;
+
+	for (j = 0; j < k && e[j].day <= h->endday; j++)
+		if (e[j].day >= h->discday) {
+			n++;
+			d += (e[j].qty & PEV_DISC) != 0;
+		}
+	if (n == 0 || ((double)n + DISC_PRIOR * h->discshare) /
+	    ((double)n + DISC_PRIOR) < 0.5)
+		return;
+	s->discount_share = ((double)d + DISC_PRIOR * h->discshare) /
+	    ((double)n + DISC_PRIOR);
+	s->discount = s->discount_share >= 0.5 ? "yes" : "no";
+	ev_sep(ev);
+	ev_adds(ev, "discount ");
+	ev_addfix(ev, (double)d / (double)n, 2);
+	ev_adds(ev, " of ");
+	ev_addu(ev, n);
+	ev_adds(ev, " purchases");
+}
+
 static void channel(const struct crm_history *h, size_t c,
     struct crm_score *s, struct evb *ev)
 {
@@ -1684,6 +1749,7 @@ void crm_predict_score(const struct crm_history *h, size_t c,
 	s->ref = h->ref[c];
 	s->next = CRM_NONE;
 	s->spend = s->clv = -1;
+	s->discount_share = -1;
 	if (h->tri_of[c] == UINT32_MAX)
 		return;
 	t = &h->tri[h->tri_of[c]];
@@ -1720,6 +1786,7 @@ void crm_predict_score(const struct crm_history *h, size_t c,
 	ev_adds(&ev, P == 1 ? " days ago" : " weeks ago");
 	favourite(h, c, s, &ev);
 	price_band(h, c, s, &ev);
+	discount(h, c, s, &ev);
 	channel(h, c, s, &ev);
 }
 
@@ -1792,6 +1859,11 @@ static void store_rows(int k)
 		crm__bind_text(st, 11, s->band);
 		crm__bind_text(st, 12, s->channel);
 		crm__bind_text(st, 13, s->evidence);
+		crm__bind_text(st, 14, s->discount);
+		if (s->discount_share >= 0)
+			sqlite3_bind_double(st, 15, s->discount_share);
+		else
+			sqlite3_bind_null(st, 15);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			store.rc = crm__sqlerr(store.db,
 			    "cannot store predictions");
@@ -1885,13 +1957,14 @@ int crm_predict_store_begin(struct crm_db *db, int all)
 	if ((store.st = crm__prepare(db, "INSERT OR REPLACE INTO predictions "
 	    "(customer_id, computed_at, model_id, p_alive, expected_purchases, "
 	    "expected_spend_cents, clv_cents, churn_risk, next_purchase, "
-	    "favourite_category, price_band, preferred_channel, evidence) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) == NULL)
+	    "favourite_category, price_band, preferred_channel, evidence, "
+	    "discount_buyer, discount_share) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) == NULL)
 		return -1;
 	if ((store.rows[0] = malloc(STORE_CHUNK * sizeof(struct srow))) ==
 	    NULL || (store.rows[1] = malloc(STORE_CHUNK *
 	    sizeof(struct srow))) == NULL) {
-		store_stop();
+		(void)store_stop();
 		return oom(db);
 	}
 	if (threads() > 1 && pthread_mutex_init(&store.mu, NULL) == 0) {

@@ -2,7 +2,8 @@
  * compact per-customer summary, fitting and storing the BG/NBD and
  * Gamma-Gamma models (btyd.h), and scoring customers: P(alive), expected
  * purchases and spend, CLV, churn risk, next purchase, favourite category,
- * price band, preferred channel, and when each bought category is due. */
+ * price band, discount buying, preferred channel, and when each bought
+ * category is due. */
 #ifndef CRM_PREDICT_H
 #define CRM_PREDICT_H
 
@@ -99,13 +100,17 @@ struct crm_score {
 	int64_t next;           /* Unix s of the expected next purchase, or
 	                           CRM_NONE when the customer has likely left */
 	const char *favourite, *band, *channel; /* NULL when undecided */
+	const char *discount;   /* "yes": buys mostly on discount, "no", or
+	                           NULL when undecided (no discounts known) */
+	double discount_share;  /* the blended share behind it; <0 undecided */
 	char evidence[320];
 	double holdout;         /* check: purchase days after the end */
 };
 
 /*
  * crm_predict_prepare: the per-history tables scoring needs (category
- * shares and price thirds, channel response rates, and the model values
+ * shares and price thirds, channel response rates, the share of purchases
+ * on discount, and the model values
  * of each distinct (x, recency, T)). Call once before crm_predict_score.
  * Returns 0 or -1 (out of memory, message on db).
  */

@@ -131,4 +131,12 @@ static const char *const migration[] = {
 	" customer_id INTEGER NOT NULL,"
 	" segment TEXT NOT NULL,"
 	" PRIMARY KEY (report_id, customer_id)) WITHOUT ROWID;",
+	/* 1 -> 2: discounts. events.discount_cents is the amount taken off
+	 * a purchase (what was paid is amount_cents; NULL: not known);
+	 * crm-predict's verdict whether a customer buys mostly on discount
+	 * ('yes', 'no', NULL undecided) and the share behind it. */
+	"ALTER TABLE events ADD COLUMN discount_cents INTEGER"
+	" CHECK (discount_cents >= 0);"
+	"ALTER TABLE predictions ADD COLUMN discount_buyer TEXT;"
+	"ALTER TABLE predictions ADD COLUMN discount_share REAL;",
 };

@@ -50,9 +50,17 @@ static const char *street[] = { "Hauptstraße", "Bahnhofstraße", "Gartenweg",
 static const char *cat[NCAT] = { "jeans", "shirts", "shoes", "jackets",
 	"socks", "accessories" };
 static const int price[NCAT] = { 40, 20, 60, 90, 8, 25 };
-#define NCHAN 4
-static const char *chan[NCHAN] = { "store", "web", "phone", "email" };
-static const char *chan_de[NCHAN] = { "Filiale", "Online", "Telefon", "email" };
+/* Purchases are made in a store, on the web or by phone (0..2);
+ * campaigns go out by email, post or phone (camp[]). */
+#define NCHAN 5
+static const char *chan[NCHAN] = { "store", "web", "phone", "email", "post" };
+static const char *chan_de[NCHAN] = { "Filiale", "Online", "Telefon", "email",
+	"Brief" };
+#define NCAMP 3
+static const int camp[NCAMP] = { 3, 4, 2 };
+/* Price levels: which part of each category's range a customer buys in. */
+static const char *band_name[3] = { "budget", "mid", "premium" };
+static const double band_level[3] = { 0.7, 1.0, 1.45 };
 static const char *subj[] = { "Naht gerissen", "Falsche Größe geliefert",
 	"Lieferung verspätet", "Farbe verblasst", "Reißverschluss defekt" };
 
@@ -93,7 +101,7 @@ static const char *money(long c, int german, char *b)
 	return b;
 }
 
-static FILE *cf, *ef, *cd, *ed;
+static FILE *cf, *ef, *cd, *ed, *tf;
 
 static FILE *open_out(const char *dir, const char *name)
 {
@@ -109,27 +117,30 @@ static FILE *open_out(const char *dir, const char *name)
 	return fp;
 }
 
-/* event: one event row in both files. day is a day index. */
+/* event: one event row in both files. day is a day index; cents and
+ * disc (the discount) < 0 for none. */
 static void event(const char *ref, int day, const char *kind,
-    const char *kind_de, int ch, long cents, int c, int product,
+    const char *kind_de, int ch, long cents, long disc, int c, int product,
     int rating, int sub, int status, const char *eref)
 {
-	char m[32], m2[32], s2[64];
+	char m[32], m2[32], d[32], d2[32], s2[64];
 
 	if (day >= DAYS + 60)
 		day = DAYS + 59;
 	if (ef)
-		fprintf(ef, "%s,%s,%s,%s,%s,%s,%s,%s%s%.0d,%s,%.0d,%s,%s,%s\n",
+		fprintf(ef, "%s,%s,%s,%s,%s,%s,%s,%s,%s%s%.0d,%s,%.0d,%s,%s,%s\n",
 		    ref, iso[day], kind, ch >= 0 ? chan[ch] : "",
-		    cents >= 0 ? money(cents, 0, m) : "", cents >= 0 ? "EUR" : "",
+		    cents >= 0 ? money(cents, 0, m) : "",
+		    disc >= 0 ? money(disc, 0, d) : "", cents >= 0 ? "EUR" : "",
 		    c >= 0 ? cat[c] : "", product > 0 ? cat[c] : "",
 		    product > 0 ? "-" : "", product, product > 0 ? "1" : "",
 		    rating, sub >= 0 ? subj[sub] : "",
 		    status < 0 ? "" : status ? "closed" : "open", eref);
 	if (ed)
-		fprintf(ed, "%s;%s;%s;%s;%s;%s;%s;%s%s%.0d;%s;%.0d;%s;%s;%s\r\n",
+		fprintf(ed, "%s;%s;%s;%s;%s;%s;%s;%s;%s%s%.0d;%s;%.0d;%s;%s;%s\r\n",
 		    ref, de[day], kind_de, ch >= 0 ? chan_de[ch] : "",
-		    cents >= 0 ? money(cents, 1, m2) : "", cents >= 0 ? "EUR" : "",
+		    cents >= 0 ? money(cents, 1, m2) : "",
+		    disc >= 0 ? money(disc, 1, d2) : "", cents >= 0 ? "EUR" : "",
 		    c >= 0 ? cat[c] : "", product > 0 ? cat[c] : "",
 		    product > 0 ? "-" : "", product, product > 0 ? "1" : "",
 		    rating, sub >= 0 ? cp1252(subj[sub], s2) : "",
@@ -139,15 +150,16 @@ static void event(const char *ref, int day, const char *kind,
 int main(int argc, char **argv)
 {
 	long n = 1000, per = 10, seed = 1, i;
-	const char *dir, *fmt = "both";
+	const char *dir, *fmt = "both", *truth = NULL;
 	int o, d;
 
-	while ((o = getopt(argc, argv, "c:e:s:f:")) != -1) {
+	while ((o = getopt(argc, argv, "c:e:s:f:t:")) != -1) {
 		switch (o) {
 		case 'c': n = atol(optarg); break;
 		case 'e': per = atol(optarg); break;
 		case 's': seed = atol(optarg); break;
 		case 'f': fmt = optarg; break;
+		case 't': truth = optarg; break;
 		default: goto usage;
 		}
 	}
@@ -171,30 +183,46 @@ int main(int argc, char **argv)
 		ef = open_out(dir, "events.csv");
 		fputs("ref,first_name,last_name,email,phone,street,postal_code,"
 		    "city,country,tags,consent_newsletter,consent_post\n", cf);
-		fputs("ref,at,kind,channel,amount,currency,category,product,"
-		    "quantity,rating,subject,status,event_ref\n", ef);
+		fputs("ref,at,kind,channel,amount,discount,currency,category,"
+		    "product,quantity,rating,subject,status,event_ref\n", ef);
 	}
 	if (strcmp(fmt, "plain") != 0) {
 		cd = open_out(dir, "customers-de.csv");
 		ed = open_out(dir, "events-de.csv");
 		fputs("Kundennummer;Vorname;Nachname;E-Mail;Telefon;Stra\xdf" "e;"
 		    "PLZ;Ort;Land;Tags;Newsletter;Werbung Post\r\n", cd);
-		fputs("Kundennummer;Datum;Art;Kanal;Betrag;W\xe4hrung;"
+		fputs("Kundennummer;Datum;Art;Kanal;Betrag;Rabatt;W\xe4hrung;"
 		    "Warengruppe;Artikel;Menge;Bewertung;Betreff;Status;"
 		    "Bestellnummer\r\n", ed);
+	}
+	if (truth) {
+		if ((tf = fopen(truth, "w")) == NULL) {
+			perror(truth);
+			return 73;
+		}
+		fputs("ref,favourite_category,price_band,channel,"
+		    "discount_buyer\n", tf);
 	}
 	for (i = 1; i <= n; i++) {
 		char ref[24], mail[64], phone[16], st[64], b1[64], b2[64], b3[64];
 		char eref[48];
 		int f = pick(28), l = pick(22), c = pick(12), k, day, ch;
 		int nl = rnd() < 0.6, po = rnd() < 0.8, vip = rnd() < 0.1;
-		int fav = pick(NCAT), pch = pick(NCHAN - 1), resp = pick(NCHAN);
-		double level = 0.6 + rnd() * 1.2;       /* budget .. premium */
+		int reach[NCAMP] = { nl, po, 1 };      /* email, post, phone */
+		int fav = pick(NCAT), pch = pick(3), resp, band = pick(3);
+		int deal = rnd() < 0.25;                /* buys mostly on discount */
 		double rhythm = 20 + rnd() * 100;       /* days between purchases */
-		int alive = rnd() < 0.7;
+		int alive = rnd() < 0.7, slot = pick(NCAMP);
 		long span = alive ? DAYS : (long)(DAYS * (0.2 + rnd() * 0.6));
-		double t = rnd() * 120, next_camp = 30 + rnd() * 60;
+		double t = rnd() * 120, next_camp = 20 + rnd() * 40;
 		long order = 0, m;
+
+		/* the campaign channel they answer most, one that reaches them */
+		while (!reach[resp = pick(NCAMP)])
+			;
+		if (tf)
+			fprintf(tf, "K%06ld,%s,%s,%s,%s\n", i, cat[fav],
+			    band_name[band], chan[camp[resp]], deal ? "yes" : "no");
 
 		snprintf(ref, sizeof(ref), "K%06ld", i);
 		snprintf(mail, sizeof(mail), "%s.%ld@example.org", firstmail[f], i);
@@ -216,44 +244,62 @@ int main(int argc, char **argv)
 		m = per > 0 ? 1 + (long)(-log(1 - rnd()) * (double)(per - 1)) : 0;
 		if (m > 0 && rhythm * (double)m * 0.7 > (double)span)
 			rhythm = (double)span / ((double)m * 0.7);
+		/* Purchases: mostly the favourite category, mostly at the
+		 * customer's price level (the list price, with some noise), a
+		 * discount on most of a deal hunter's purchases and on a few
+		 * of everybody else's. Campaigns: one every 45 days, by email,
+		 * post and phone in turn, to those it reaches; answered more
+		 * often on the customer's channel. */
 		for (k = 0; k < m; ) {
 			int ct = rnd() < 0.6 ? fav : pick(NCAT);
-			long cents = (long)(price[ct] * level * (0.7 + rnd() * 0.6) * 100);
+			int b = rnd() < 0.85 ? band : pick(3);
+			long list = (long)(price[ct] * band_level[b] *
+			    (0.88 + rnd() * 0.24) * 100);
+			long disc = rnd() < (deal ? 0.7 : 0.12) ?
+			    (long)(list * (0.1 + rnd() * 0.15)) : 0;
+			long cents = list - disc;
 			double r;
 
 			day = (int)t;
-			if (nl && t >= next_camp && k < m) {
-				snprintf(eref, sizeof(eref), "NL-%d", (int)next_camp / 30);
-				event(ref, (int)next_camp, "campaign_sent", "Mailing", 3, -1,
-				    -1, 0, 0, -1, -1, eref);
+			if (t >= next_camp && k < m) {
+				int cc = slot++ % NCAMP;
+
+				next_camp += 45;
+				if (!reach[cc])
+					continue;
+				snprintf(eref, sizeof(eref), "NL-%d",
+				    (int)(next_camp - 45) / 45);
+				event(ref, (int)next_camp - 45, "campaign_sent",
+				    "Mailing", camp[cc], -1, -1, -1, 0, 0, -1, -1,
+				    eref);
 				k++;
-				if (k < m && rnd() < (resp == 3 ? 0.35 : 0.08)) {
-					event(ref, (int)next_camp + 2, "campaign_response",
-					    "Mailingreaktion", 3, -1, -1, 0, 0, -1, -1, eref);
+				if (k < m && rnd() < (cc == resp ? 0.35 : 0.07)) {
+					event(ref, (int)next_camp - 43,
+					    "campaign_response", "Mailingreaktion",
+					    camp[cc], -1, -1, -1, 0, 0, -1, -1, eref);
 					k++;
 				}
-				next_camp += 60;
 				continue;
 			}
 			if (k >= m)
 				break;
 			ch = rnd() < 0.7 ? pch : pick(NCHAN - 1);
 			snprintf(eref, sizeof(eref), "B-%ld-%ld", i, ++order);
-			event(ref, day, "purchase", "Kauf", ch, cents, ct,
+			event(ref, day, "purchase", "Kauf", ch, cents, disc, ct,
 			    pick(20) + 1, 0, -1, -1, eref);
 			k++;
 			r = rnd();
 			if (r < 0.06 && k < m) {
-				event(ref, day + 5, "return", "Retoure", ch, cents, ct, 0,
-				    0, -1, -1, eref);
+				event(ref, day + 5, "return", "Retoure", ch, cents, disc,
+				    ct, 0, 0, -1, -1, eref);
 				k++;
 			} else if (r < 0.10 && k < m) {
-				event(ref, day + 3, "complaint", "Reklamation", ch, -1, ct,
-				    0, 0, pick(5), rnd() < 0.7, eref);
+				event(ref, day + 3, "complaint", "Reklamation", ch, -1,
+				    -1, ct, 0, 0, pick(5), rnd() < 0.7, eref);
 				k++;
 			} else if (r < 0.16 && k < m) {
-				event(ref, day + 10, "review", "Bewertung", 1, -1, ct, 0,
-				    level > 1.2 ? 3 + pick(3) : 1 + pick(5), -1, -1, eref);
+				event(ref, day + 10, "review", "Bewertung", 1, -1, -1, ct,
+				    0, b == 2 ? 3 + pick(3) : 1 + pick(5), -1, -1, eref);
 				k++;
 			}
 			t += rhythm * (0.5 + rnd());
@@ -262,13 +308,13 @@ int main(int argc, char **argv)
 		}
 	}
 	if ((cf && fclose(cf)) || (ef && fclose(ef)) || (cd && fclose(cd)) ||
-	    (ed && fclose(ed))) {
+	    (ed && fclose(ed)) || (tf && fclose(tf))) {
 		perror("gen-data");
 		return 74;
 	}
 	return 0;
 usage:
 	fprintf(stderr, "usage: gen-data [-c customers] [-e events-per-customer] "
-	    "[-s seed] [-f plain|de|both] dir\n");
+	    "[-s seed] [-f plain|de|both] [-t truth.csv] dir\n");
 	return 64;
 }

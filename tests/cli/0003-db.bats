@@ -26,7 +26,37 @@ load helper
 
 @test "the schema version is recorded" {
 	add_anna
+	[ "$(sql 'PRAGMA user_version')" = 2 ]
+}
+
+@test "a database of schema 1 is upgraded in place: rows kept, the schema of a new one" {
+	sqlite3 "$CRM_DB" <"$DATA/db/v1.sql"
+	chmod 600 "$CRM_DB"
 	[ "$(sql 'PRAGMA user_version')" = 1 ]
+	for t in customers events predictions models audit consents tags batches; do
+		sql "SELECT * FROM $t ORDER BY 1, 2"
+	done >before.txt
+	[ "$(sql 'SELECT count(*) FROM events')" = 113 ]
+	run crm-log K000001 purchase --amount 20 --discount 5 --at 2026-11-25
+	[ "$status" -eq 0 ]
+	[ "$(sql 'PRAGMA user_version')" = 2 ]
+	# every old row as it was; the new columns empty
+	for t in customers events predictions models audit consents tags batches; do
+		case $t in
+		events) sql "SELECT * FROM events WHERE id <= 113 ORDER BY id" | sed 's/|$//' ;;
+		predictions) sql "SELECT * FROM predictions ORDER BY 1, 2" | sed 's/||$//' ;;
+		audit) sql "SELECT * FROM audit WHERE action <> 'event.create' ORDER BY 1, 2" ;;
+		*) sql "SELECT * FROM $t ORDER BY 1, 2" ;;
+		esac
+	done >after.txt
+	diff before.txt after.txt
+	[ "$(sql 'SELECT count(*) FROM events WHERE discount_cents IS NOT NULL')" = 1 ]
+	[ "$(sql 'SELECT count(*) FROM predictions WHERE discount_buyer IS NOT NULL OR discount_share IS NOT NULL')" = 0 ]
+	# the tables and indexes are those of a database made new
+	crm-add -q -d new.db --ref X >/dev/null
+	q="SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name"
+	diff <(sqlite3 new.db "$q") <(sql "$q")
+	[ "$(sql 'PRAGMA integrity_check')" = ok ]
 }
 
 @test "reading a missing database is an error (66), and creates nothing" {

@@ -4,7 +4,7 @@
 
 load helper
 
-EHDR="event,customer_id,at,kind,channel,amount,currency,quantity,product,category,rating,subject,body,ref,status,due,closed,source"
+EHDR="event,customer_id,at,kind,channel,amount,discount,currency,quantity,product,category,rating,subject,body,ref,status,due,closed,source"
 
 @test "log a purchase and print the stored event" {
 	add_anna
@@ -12,7 +12,7 @@ EHDR="event,customer_id,at,kind,channel,amount,currency,quantity,product,categor
 	    --channel store --quantity 2 --product J-501 --ref B-1001
 	[ "$status" -eq 0 ]
 	expect_text "$EHDR
-1,1,2026-11-20,purchase,store,59.90,EUR,2,J-501,jeans,,,,B-1001,,,,crm-log"
+1,1,2026-11-20,purchase,store,59.90,,EUR,2,J-501,jeans,,,,B-1001,,,,crm-log"
 	[ "$(sql 'SELECT amount_cents, currency, at FROM events')" = "5990|EUR|1795132800" ]
 }
 
@@ -32,6 +32,53 @@ EHDR="event,customer_id,at,kind,channel,amount,currency,quantity,product,categor
 	expect_text "123456|EUR
 -1250|CHF
 500|USD"
+}
+
+@test "--discount: the amount taken off; it may exceed what was paid; none is unknown" {
+	add_anna
+	run crm-log K1 purchase --amount 59,90 --discount 10 --category jeans --at 2026-11-20
+	[ "$status" -eq 0 ]
+	expect_text "$EHDR
+1,1,2026-11-20,purchase,,59.90,10.00,EUR,,,jeans,,,,,,,,crm-log"
+	# more than half off: the amount is what was paid, the price was 100.00
+	crm-log -q K1 purchase --amount 30 --discount "70,00 €" >/dev/null
+	crm-log -q K1 purchase --amount 30 --discount 0 >/dev/null
+	crm-log -q K1 purchase --amount 30 >/dev/null
+	# a discount alone brings the currency, as an amount does
+	crm-log -q K1 purchase --discount "CHF 5" >/dev/null
+	run sql "SELECT amount_cents, quote(discount_cents), currency FROM events ORDER BY id"
+	expect_text "5990|1000|EUR
+3000|7000|EUR
+3000|0|EUR
+3000|NULL|EUR
+|500|CHF"
+}
+
+@test "bad discounts are refused (65) and nothing is stored" {
+	add_anna
+	run crm-log K1 purchase --amount 10 --discount -5
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"invalid discount -5.00: the amount taken off the price, not negative"* ]]
+	run crm-log K1 purchase --amount 10 --discount 5-
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"not negative"* ]]
+	run crm-log K1 purchase --amount 10 --discount lots
+	[ "$status" -eq 65 ]
+	[[ "$output" == *'invalid discount "lots"'* ]]
+	run crm-log K1 purchase --amount 10 --discount 10%
+	[ "$status" -eq 65 ]
+	[[ "$output" == *'invalid discount "10%"'* ]]
+	run crm-log K1 purchase --amount 10 --discount 1,234
+	[ "$status" -eq 65 ]
+	[[ "$output" == *ambiguous* ]]
+	run crm-log K1 purchase --amount "10 €" --discount "USD 2"
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"the discount is in USD, the event in EUR"* ]]
+	run crm-log K1 purchase --currency CHF --discount "2 €"
+	[ "$status" -eq 65 ]
+	run crm-log K1 consent --channel email --granted yes --discount 5
+	[ "$status" -eq 64 ]
+	[ "$(sql 'SELECT count(*) FROM events')" = 0 ]
 }
 
 @test "relative dates: --at yesterday, --due +2w" {

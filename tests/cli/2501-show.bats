@@ -30,6 +30,21 @@ setup_anna_history() {
   2026-11-20  purchase          59.90 EUR [jeans]  #1"
 }
 
+@test "a discount shows beside the amount, in the timeline and as a column" {
+	add_anna
+	crm-log -q K1 purchase --amount 30 --discount 70 --category jeans --at 2026-11-20 >/dev/null
+	crm-log -q K1 purchase --discount 5 --at 2026-11-21 >/dev/null
+	run crm-show K1
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"  2026-11-21  purchase          (discount 5.00)  #2
+  2026-11-20  purchase          30.00 EUR (discount 70.00) [jeans]  #1" ]]
+	run crm-show --format csv K1
+	[ "${lines[0]}" = "event,customer_id,at,kind,channel,amount,discount,currency,quantity,product,category,rating,subject,body,ref,status,due,closed,source" ]
+	[[ "${lines[2]}" == "1,1,2026-11-20,purchase,,30.00,70.00,EUR,"* ]]
+	crm-show --format json K1 >out.json
+	[ "$(sqlite3 :memory: "SELECT json_extract(readfile('out.json'), '\$[0].events[1].discount')")" = 70.0 ]
+}
+
 @test "--format csv prints the timeline as event rows" {
 	setup_anna_history
 	run crm-show --format csv anna@example.de

@@ -106,6 +106,45 @@ K7,Gina Gul,,,,,8,"2 fields, the header has 6"'
 	[ "$(sql 'SELECT count(*) FROM events')" -gt 20 ]
 }
 
+@test "discounts: English and German headers, a mapping file, bad ones rejected" {
+	printf 'Kundennummer;Datum;Art;Betrag;Rabatt\r\nK1;20.11.2026;Kauf;49,90;10,00\r\nK1;21.11.2026;Kauf;49,90;\r\nK1;22.11.2026;Kauf;20,00;0\r\nK1;23.11.2026;Kauf;20,00;-5\r\nK1;24.11.2026;Kauf;20,00;viel\r\nK1;25.11.2026;Kauf;20,00 \200;2 USD\r\n' >de.csv
+	run crm-import de.csv
+	[ "$status" -eq 65 ]
+	[[ "$output" == *'de.csv:5: invalid discount -5.00: the amount taken off the price, not negative'* ]]
+	[[ "$output" == *'de.csv:6: invalid discount "viel": not an amount'* ]]
+	[[ "$output" == *'de.csv:7: the discount "2 USD" is in USD, the amount in EUR'* ]]
+	[[ "$output" == *"events 3 added, 0 already present; 3 rejected"* ]]
+	# an empty cell is not known, 0 is no discount
+	[ "$(sql "SELECT date(at, 'unixepoch'), amount_cents, quote(discount_cents) FROM events ORDER BY id")" = "2026-11-20|4990|1000
+2026-11-21|4990|NULL
+2026-11-22|2000|0" ]
+	printf 'ref,date,kind,amount,discount\nK2,2026-11-20,purchase,10.00,2.50\n' >en.csv
+	printf 'ref,date,kind,amount,Nachlass\nK3,2026-11-20,purchase,10.00,1.50\n' >nl.csv
+	printf 'ref,date,kind,amount,Preisnachlass\nK4,2026-11-20,purchase,10.00,0.50\n' >pn.csv
+	printf 'ref,date,kind,amount,Abzug\nK5,2026-11-20,purchase,10.00,3\n' >map.csv
+	printf 'column Abzug discount\n' >map.map
+	crm-import -q en.csv nl.csv pn.csv
+	crm-import -q --map map.map map.csv
+	[ "$(sql "SELECT c.ref, e.discount_cents FROM events e JOIN customers c ON c.id = e.customer_id WHERE c.ref > 'K1' ORDER BY c.ref")" = "K2|250
+K3|150
+K4|50
+K5|300" ]
+	run crm-import --dry-run en.csv
+	[[ "$output" == *"present,K2,,,purchase 2026-11-20 10.00 discount 2.50"* ]]
+}
+
+@test "a file imported again with a discount column added adds no purchase twice" {
+	printf 'ref,date,kind,amount,event_ref\nK1,2026-11-20,purchase,10.00,B-1\nK1,2026-11-21,purchase,20.00,B-2\n' >old.csv
+	crm-import -q old.csv
+	printf 'ref,date,kind,amount,event_ref,discount\nK1,2026-11-20,purchase,10.00,B-1,1.00\nK1,2026-11-21,purchase,20.00,B-2,\nK1,2026-11-22,purchase,30.00,B-3,3.00\n' >new.csv
+	run crm-import new.csv
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"events 1 added, 2 already present"* ]]
+	[ "$(sql "SELECT ref, quote(discount_cents) FROM events ORDER BY id")" = "B-1|NULL
+B-2|NULL
+B-3|300" ]
+}
+
 @test "matching: ref, else email, else phone; empty cells never erase; duplicates merged" {
 	add_anna
 	printf 'ref,email,phone,city,company\n,ANNA@example.de,,Hamburg,\n,,030/1234567,,Müller GmbH\nK1,,,,\n' >m.csv

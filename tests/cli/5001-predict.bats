@@ -5,7 +5,7 @@
 
 load helper
 
-SHDR="id,ref,repeats,p_alive,expected_purchases,expected_spend,clv,churn_risk,next_purchase,favourite_category,price_band,preferred_channel,evidence"
+SHDR="id,ref,repeats,p_alive,expected_purchases,expected_spend,clv,churn_risk,next_purchase,favourite_category,price_band,discount_buyer,preferred_channel,evidence"
 
 # cdnow: the CDNOW sample as customers C0001..C2357 with their purchases.
 cdnow() {
@@ -174,9 +174,10 @@ K11"
 	[ "$status" -eq 0 ]
 	# K1 pays least for jeans (21.00 against 22.00 to 30.00) and is the
 	# only one to buy shirts, 80.00 of 80.00, 85.00, 90.00: budget
-	[[ "${lines[1]}" == "1,K1,7,"*",jeans,budget,newsletter,"*"jeans 0.62 of 8 purchases; budget 6 of 8 below the category's lower third; newsletter 3 of 3 answered\"" ]]
+	# no purchase had a discount: nobody is called a discount buyer
+	[[ "${lines[1]}" == "1,K1,7,"*",jeans,budget,,newsletter,"*"jeans 0.62 of 8 purchases; budget 6 of 8 below the category's lower third; newsletter 3 of 3 answered\"" ]]
 	# one purchase makes no favourite; two socks make no price scale
-	[[ "${lines[2]}" == "11,K11,0,1.0000,"*",,,,\"0 repeat purchases, last 8.0 weeks ago\"" ]]
+	[[ "${lines[2]}" == "11,K11,0,1.0000,"*",,,,,\"0 repeat purchases, last 8.0 weeks ago\"" ]]
 	run crm-predict due --within 14d --as-of 2026-10-20
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "id,ref,category,last_purchase,due,lasts_days,intervals" ]
@@ -184,6 +185,71 @@ K11"
 	[ "${#lines[@]}" -eq 11 ]
 	run crm-predict due --within 3d --as-of 2026-10-20
 	[ "${#lines[@]}" -eq 1 ]
+}
+
+@test "discount buying: the share since discounts were recorded, blended with everyone's" {
+	shop
+	# Full price (recorded as 0, or not recorded) and with a discount,
+	# from 2026-10-12, the first discount: from then on 19 purchases, 5
+	# with a discount, a population share of 5/19 = 0.263 that counts for
+	# 4 purchases. K2: 4 of 5, (4 + 4 * 0.263) / 9 = 0.561: yes. K3: 1 of
+	# 2, 0.342: no. K1: 0 of 4 (the shirts and 10-20), 0.132: no. K4: 1
+	# purchase cannot outweigh the prior, (1 + 1.05) / 5 < 0.5: undecided,
+	# as is K11, whose one purchase came before discounts were recorded.
+	for i in $(seq 1 5); do
+		crm-log -q "K$i" purchase --at 2026-10-20 --amount 25 --discount 0 --category jeans >/dev/null
+	done
+	for i in $(seq 6 10); do
+		crm-log -q "K$i" purchase --at 2026-10-20 --amount 25 --category jeans >/dev/null
+	done
+	for d in 12 14 16 18; do
+		crm-log -q K2 purchase --at "2026-10-$d" --amount 20 --discount 5 --category jeans >/dev/null
+	done
+	crm-log -q K3 purchase --at 2026-10-12 --amount 20 --discount "5,00 €" --category jeans >/dev/null
+	crm-predict -q fit --as-of 2026-11-26 >/dev/null
+	run crm-predict --as-of 2026-11-26 -t - <<<"ref
+K1
+K2
+K3
+K4
+K11"
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "${lines[@]}" | cut -f2,12)" = "ref	discount_buyer
+K1	no
+K2	yes
+K3	no
+K4	
+K11	" ]
+	[[ "${lines[1]}" == *"; discount 0.00 of 4 purchases; "* ]]
+	[[ "${lines[2]}" == *"; discount 0.80 of 5 purchases" ]]
+	[[ "${lines[3]}" == *"; discount 0.50 of 2 purchases" ]]
+	[[ "${lines[4]}" != *discount* && "${lines[5]}" != *discount* ]]
+	# stored, and a field of crm-segment --where
+	run sql "SELECT c.ref, p.discount_buyer, round(p.discount_share, 3) FROM predictions p JOIN customers c ON c.id = p.customer_id WHERE c.ref IN ('K1', 'K2', 'K3', 'K4') ORDER BY c.id"
+	expect_text "K1|no|0.132
+K2|yes|0.561
+K3|no|0.342
+K4||"
+	run crm-segment --columns ref,discount_buyer,discount_share --where 'discount_buyer = yes or discount_share > 0.3'
+	[ "$status" -eq 0 ]
+	expect_text "ref,discount_buyer,discount_share
+K2,yes,0.561
+K3,no,0.342"
+}
+
+@test "discounts recorded as 0 only, or not at all: no verdict for anyone" {
+	shop
+	crm-log -q K1 purchase --at 2026-10-30 --amount 25 --discount 0 >/dev/null
+	crm-predict -q --fit --as-of 2026-11-26
+	[ "$(sql 'SELECT count(*) FROM predictions')" = 12 ]
+	[ "$(sql 'SELECT count(*) FROM predictions WHERE discount_buyer IS NOT NULL OR discount_share IS NOT NULL')" = 0 ]
+	[ "$(sql "SELECT count(*) FROM predictions WHERE evidence LIKE '%discount%'")" = 0 ]
+	# a discount after the end of observation does not count either
+	crm-log -q K1 purchase --at 2026-11-20 --amount 25 --discount 5 >/dev/null
+	crm-predict -q --as-of 2026-11-10
+	[ "$(sql 'SELECT count(*) FROM predictions WHERE discount_buyer IS NOT NULL')" = 0 ]
+	crm-predict -q --as-of 2026-11-26
+	[ "$(sql 'SELECT count(*) FROM predictions WHERE discount_buyer IS NOT NULL')" -gt 0 ]
 }
 
 @test "no purchases: a clear message and 65" {

@@ -86,6 +86,11 @@ static const struct {
 	{ "channel = email", "(coalesce((SELECT p.preferred_channel FROM"
 	    " predictions p WHERE p.customer_id = c.id) = ?1 COLLATE NOCASE,"
 	    " 0))", "t:email" },
+	{ "discount_buyer = yes", "(coalesce((SELECT p.discount_buyer FROM"
+	    " predictions p WHERE p.customer_id = c.id) = ?1 COLLATE NOCASE,"
+	    " 0))", "t:yes" },
+	{ "discount_share >= 0.5", "(coalesce((SELECT p.discount_share FROM"
+	    " predictions p WHERE p.customer_id = c.id) >= ?1, 0))", "r:0.5" },
 	{ "segment = \"At Risk\"", "(coalesce(crm_stat(c.id, 22) = ?1 COLLATE"
 	    " NOCASE, 0))", "t:At Risk" },
 	{ "return_rate > 0.25", "(coalesce(crm_stat(c.id, 6) > ?1, 0))",

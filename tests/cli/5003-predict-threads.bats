@@ -10,7 +10,7 @@ load helper
 
 # many [STEP]: 6000 customers (more than the 2048 scores handed to the
 # storing thread at a time), most with repeat purchases in 20 categories,
-# and campaign events on two channels. Customer ids are STEP apart
+# some buying on discount, and campaign events on two channels. Customer ids are STEP apart
 # (default 1): 1000 makes them too sparse for a direct id table.
 many() {
 	local k=${1:-1}
@@ -20,11 +20,12 @@ DELETE FROM customers; DELETE FROM audit;
 INSERT INTO customers (id, ref, created_at, updated_at)
   SELECT value * $k, printf('K%05d', value), 0, 0 FROM generate_series(1, 6000);
 INSERT INTO events (customer_id, at, kind, amount_cents, currency, quantity,
-    category, created_at)
+    category, discount_cents, created_at)
   SELECT (1 + (value * 7919) % 6000) * $k,
     1735689600 + 86400 * ((value * 104729 + (value / 6000) * 97) % 600),
     'purchase', 500 + (value * 31) % 9000, 'EUR', 1 + value % 3,
-    'cat' || (value % 20), 0
+    'cat' || (value % 20),
+    CASE WHEN value % 6000 < 1500 AND value % 4 > 0 THEN 100 ELSE 0 END, 0
   FROM generate_series(1, 30000);
 INSERT INTO events (customer_id, at, kind, channel, created_at)
   SELECT (1 + value % 6000) * $k, 1735689600 + 86400 * (value % 500),
@@ -39,7 +40,8 @@ SQL
 dump() {
 	sql "SELECT customer_id, p_alive, expected_purchases,
 	    expected_spend_cents, clv_cents, churn_risk, next_purchase,
-	    favourite_category, price_band, preferred_channel, evidence
+	    favourite_category, price_band, preferred_channel, evidence,
+	    discount_buyer, discount_share
 	    FROM predictions ORDER BY customer_id"
 }
 
@@ -69,6 +71,7 @@ check_threads() {
 	grep -q ',K00096,' score2.csv
 	[ "$(sql "SELECT count(DISTINCT favourite_category) FROM predictions")" -gt 1 ]
 	[ "$(sql "SELECT count(DISTINCT preferred_channel) FROM predictions")" -gt 1 ]
+	[ "$(sql "SELECT count(DISTINCT discount_buyer) FROM predictions")" = 2 ]
 	[ "$(sql "SELECT DISTINCT model_id = (SELECT max(id) FROM models WHERE kind = 'bgnbd') FROM predictions")" = 1 ]
 }
 
