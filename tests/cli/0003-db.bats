@@ -115,11 +115,9 @@ load helper
 
 @test "a database locked past the timeout exits 75 and says it is busy" {
 	add_anna
-	sqlite3 "$CRM_DB" 'BEGIN IMMEDIATE; INSERT INTO meta VALUES ("x", "y");' \
-	    '.shell sleep 3' 'COMMIT;' &
-	sleep 0.5
+	hold_lock
 	run crm-log --wait 1 K1 note --subject hi
-	wait
+	release_lock
 	[ "$status" -eq 75 ]
 	[[ "$output" == *"database is busy"* ]]
 	[ "$(sql "SELECT count(*) FROM events")" = 0 ]
@@ -127,22 +125,23 @@ load helper
 
 @test "CRM_BUSY_TIMEOUT sets the wait as well" {
 	add_anna
-	sqlite3 "$CRM_DB" 'BEGIN IMMEDIATE; INSERT INTO meta VALUES ("x", "y");' \
-	    '.shell sleep 3' 'COMMIT;' &
-	sleep 0.5
+	hold_lock
 	CRM_BUSY_TIMEOUT=1 run crm-log K1 note --subject hi
-	wait
+	release_lock
 	[ "$status" -eq 75 ]
 }
 
 @test "a writer waits for a short lock instead of failing" {
 	add_anna
-	sqlite3 "$CRM_DB" 'BEGIN IMMEDIATE; INSERT INTO meta VALUES ("x", "y");' \
-	    '.shell sleep 1' 'COMMIT;' &
-	sleep 0.3
-	run crm-log --wait 10 K1 note --subject hi
-	wait
-	[ "$status" -eq 0 ]
+	hold_lock
+	crm-log -q --wait 30 K1 note --subject hi >out 2>&1 &
+	sleep 1
+	# still waiting, nothing stored yet
+	kill -0 $!
+	[ "$(sql "SELECT count(*) FROM events")" = 0 ]
+	release_lock
+	wait $!
+	[ ! -s out ]
 	[ "$(sql "SELECT count(*) FROM events")" = 1 ]
 }
 

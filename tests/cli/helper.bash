@@ -17,6 +17,7 @@ setup() {
 }
 
 teardown() {
+	[ ! -p "$TMP/lock.go" ] || release_lock     # a test failed holding it
 	cd / && rm -rf "$TMP"
 }
 
@@ -58,4 +59,24 @@ anna_with_history() {
 	crm-log -q K2 purchase --amount 5 --category socks --at 2026-11-21 >/dev/null
 	crm-log -q K1 complaint --subject "Anna Müller: Naht gerissen" \
 	    --body "Lindenallee 7 anrufen" --at 2026-11-22 >/dev/null
+}
+
+# hold_lock: take the database's write lock in a background sqlite3 and
+# return once it is held; release_lock lets it go and waits for it. Held
+# until released, not for a fixed time: under valgrind a command may take
+# seconds to start.
+hold_lock() {
+	mkfifo "$TMP/lock.go"
+	{ echo '.timeout 5000'; echo 'BEGIN IMMEDIATE;'; read -r _ <"$TMP/lock.go"; echo 'COMMIT;'; } |
+	    sqlite3 "$CRM_DB" &
+	LOCK_PID=$!
+	while sqlite3 "$CRM_DB" 'BEGIN IMMEDIATE; ROLLBACK;' 2>/dev/null; do
+		sleep 0.1
+	done
+}
+
+release_lock() {
+	echo >"$TMP/lock.go"
+	wait "$LOCK_PID"
+	rm -f "$TMP/lock.go"
 }
