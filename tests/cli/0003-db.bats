@@ -26,7 +26,20 @@ load helper
 
 @test "the schema version is recorded" {
 	add_anna
-	[ "$(sql 'PRAGMA user_version')" = 1 ]
+	[ "$(sql 'PRAGMA user_version')" = 2 ]
+}
+
+@test "a schema 1 database gets the indexes of schema 2 when opened" {
+	add_anna
+	crm-log -q K1 complaint --at 2026-11-01
+	# as schema 1 left it
+	sql "DROP INDEX events_closed; DROP INDEX customers_created;
+	    PRAGMA user_version = 1"
+	crm-add -q --ref K2
+	[ "$(sql 'PRAGMA user_version')" = 2 ]
+	[ "$(sql "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master WHERE name IN ('events_closed', 'customers_created') ORDER BY name)")" = "customers_created events_closed" ]
+	[ "$(sql 'SELECT count(*) FROM customers')" = 2 ]
+	[ "$(sql 'SELECT count(*) FROM events')" = 1 ]
 }
 
 @test "reading a missing database is an error (66), and creates nothing" {
