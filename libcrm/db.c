@@ -321,12 +321,14 @@ int crm_db_open(struct crm_db **dbp, const char *path, const char *progname,
 
 	static int configured;
 
-	/* Each crm program is one thread: spare SQLite its mutexes and its
-	 * memory accounting. Harmless (SQLITE_MISUSE) once SQLite is
-	 * initialised by someone else. */
+	/* crm-predict and crm-report read with two connections in two
+	 * threads, each connection used by one thread only: SQLite's
+	 * multi-thread mode (its shared state locked, no mutex per
+	 * connection); no memory accounting. Harmless (SQLITE_MISUSE) once
+	 * SQLite is initialised by someone else. */
 	if (!configured) {
 		configured = 1;
-		sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
+		sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
 		sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	}
 	if ((*dbp = db = calloc(1, sizeof(*db))) == NULL)

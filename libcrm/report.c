@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1617,14 +1618,156 @@ static double seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/*
+ * The nightly report in two threads. The RFM segments (crm_stats_before
+ * over every customer, the snapshot of the last report) take about as long
+ * as all other sections together, so they run in a thread of their own on
+ * a second connection, beside the others on the first.
+ *
+ * Both connections must read the same state of the database. SQLite (as
+ * built here, without SQLITE_ENABLE_SNAPSHOT) cannot hand a snapshot from
+ * one connection to another, so a third one takes the write lock for a
+ * moment: while it holds it nobody can commit, and the read transactions
+ * both start then see the same state. Where the lock cannot be had (a
+ * read-only file, a writer that does not finish within a second),
+ * or with CRM_REPORT_THREADS=1, the segments run after the other sections
+ * on the one connection, as they did before.
+ */
+static void report_clear(struct crm_report *r);
+
+struct seg_job {
+	struct ctx x;                   /* x.db: the second connection */
+	struct crm_report r;            /* the section is built in here */
+	int rc;
+};
+
+/* begin_read: start a read transaction on db now (BEGIN alone waits for
+ * the first read). */
+static int begin_read(struct crm_db *db)
+{
+	return crm__exec(db, "BEGIN; SELECT 1 FROM sqlite_master LIMIT 1");
+}
+
+/* pin: begin the read transactions of db and of a second connection to the
+ * same file, in the same state. Returns the second handle (close with
+ * crm_db_close), or NULL with db's transaction begun alone (see above), or
+ * NULL with *failed set when db's could not begin. */
+static struct crm_db *pin(struct crm_db *db, int *failed)
+{
+	const char *env = getenv("CRM_REPORT_THREADS");
+	struct crm_db *db2 = NULL;
+	sqlite3 *lock = NULL;
+	int locked;
+
+	*failed = 0;
+	if ((env && strcmp(env, "1") == 0) || sysconf(_SC_NPROCESSORS_ONLN) < 2 ||
+	    crm_db_open(&db2, db->path, db->progname, db->wait_ms,
+	    CRM_DB_NOCREATE) == -1 ||
+	    sqlite3_open_v2(db->path, &lock, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK) {
+		crm_db_close(db2);
+		sqlite3_close(lock);
+		*failed = begin_read(db) == -1;
+		return NULL;
+	}
+	/* not worth waiting longer than the thread would save */
+	sqlite3_busy_timeout(lock, db->wait_ms < 1000 ? db->wait_ms : 1000);
+	locked = sqlite3_exec(lock, "BEGIN IMMEDIATE", NULL, NULL, NULL) ==
+	    SQLITE_OK;
+	*failed = begin_read(db) == -1;
+	if (!*failed && locked && begin_read(db2) == -1) {
+		crm_db_close(db2);
+		db2 = NULL;
+		crm__exec(db, "ROLLBACK");
+		*failed = begin_read(db) == -1;
+	}
+	sqlite3_exec(lock, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(lock);
+	if (*failed || !locked) {
+		crm_db_close(db2);
+		return NULL;
+	}
+	return db2;
+}
+
+/* timed: run section function fn on x and note how long it took. */
+static int timed(int (*fn)(struct ctx *), struct ctx *x)
+{
+	double t0 = seconds();
+	int rc = fn(x);
+
+	if (x->sec)
+		x->sec->seconds = seconds() - t0;
+	return rc;
+}
+
+static void *segments_thread(void *arg)
+{
+	struct seg_job *j = arg;
+
+	j->rc = timed(sec_segments, &j->x);
+	/* keeps the aggregates crm_stats_before stored, if it could */
+	sqlite3_exec(j->x.db->sql, "COMMIT", NULL, NULL, NULL);
+	return NULL;
+}
+
+/* nightly: the sections of the nightly report, the segments in a thread
+ * on db2 when there is one. */
+static int nightly(struct ctx *x, struct crm_db *db2)
+{
+	static int (*const sections[])(struct ctx *) = {
+		sec_customers, sec_sales, sec_complaints, sec_service,
+		sec_carts, sec_reviews, sec_campaigns, sec_predictions,
+	};
+	struct crm_report *r = x->r, *r2;
+	struct crm_rsection **v;
+	struct seg_job j;
+	pthread_t th;
+	size_t i;
+	int rc = 0;
+
+	memset(&j, 0, sizeof(j));
+	if (db2) {
+		j.x = *x;
+		j.x.db = db2;
+		j.x.r = &j.r;
+		j.x.sec = NULL;
+		if (pthread_create(&th, NULL, segments_thread, &j) != 0)
+			db2 = NULL;     /* in turn, then */
+	}
+	for (i = 0; rc == 0 && i < sizeof(sections) / sizeof(sections[0]); i++)
+		rc = timed(sections[i], x);
+	if (db2 == NULL)
+		return rc == 0 ? timed(sec_segments, x) : rc;
+	pthread_join(th, NULL);
+	/* the thread's section and record into r */
+	r2 = &j.r;
+	r->oom |= r2->oom;
+	r->segs = r2->segs;
+	r->nsegs = r2->nsegs;
+	r->changes = r2->changes;
+	r->nchanges = r2->nchanges;
+	r->incremental = r2->incremental;
+	r2->segs = NULL;
+	r2->changes = NULL;
+	if ((v = realloc(r->sections, (r->nsections + r2->nsections) *
+	    sizeof(*v))) == NULL) {
+		r->oom = 1;
+	} else {
+		r->sections = v;
+		for (i = 0; i < r2->nsections; i++)
+			v[r->nsections++] = r2->sections[i];
+		r2->nsections = 0;
+	}
+	report_clear(r2);
+	if (rc == 0 && j.rc == -1)
+		rc = crm__error(x->db, db2->code, "%s", db2->msg);
+	return rc;
+}
+
 struct crm_report *crm_report_build(struct crm_db *db,
     const struct crm_report_opts *o)
 {
-	static int (*const nightly[])(struct ctx *) = {
-		sec_customers, sec_sales, sec_complaints, sec_service,
-		sec_carts, sec_reviews, sec_campaigns, sec_predictions,
-		sec_segments,
-	};
 	static const char *const titles[] = {
 		[CRM_REPORT_NIGHTLY] = "Nightly report",
 		[CRM_REPORT_COMPLAINTS] = "Complaints and returns",
@@ -1634,10 +1777,10 @@ struct crm_report *crm_report_build(struct crm_db *db,
 		[CRM_REPORT_CUSTOMERS] = "Top customers",
 		[CRM_REPORT_AUDIT] = "Audit log",
 	};
+	struct crm_db *db2 = NULL;
 	struct crm_report *r;
 	struct ctx x;
-	size_t i;
-	int rc = 0;
+	int rc = 0, failed;
 
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
 		crm__error(db, CRM_EFAIL, "out of memory");
@@ -1653,28 +1796,26 @@ struct crm_report *crm_report_build(struct crm_db *db,
 	/* No mmap: on a file of 10 million events it made no measurable
 	 * difference, but the mapped pages counted in the resident size
 	 * (over 1 GB instead of 150 MB). */
-	/* one read transaction: every figure from the same state */
-	if (crm__exec(db, "BEGIN") == -1) {
+	/* one read transaction (two for the nightly one, in the same
+	 * state): every figure from the same state */
+	if (o->kind == CRM_REPORT_NIGHTLY)
+		db2 = pin(db, &failed);
+	else
+		failed = crm__exec(db, "BEGIN") == -1;
+	if (failed) {
 		crm_report_free(r);
 		return NULL;
 	}
 	if (periods(&x) == -1)
 		rc = -1;
-	else if (o->kind == CRM_REPORT_NIGHTLY) {
-		for (i = 0; rc == 0 && i < sizeof(nightly) / sizeof(nightly[0]);
-		    i++) {
-			double t0 = seconds();
-
-			rc = nightly[i](&x);
-			if (x.sec)
-				x.sec->seconds = seconds() - t0;
-		}
-	} else {
+	else if (o->kind == CRM_REPORT_NIGHTLY)
+		rc = nightly(&x, db2);
+	else
 		rc = department(&x);
-	}
 	if (rc == 0 && r->oom)
 		rc = crm__error(db, CRM_EFAIL, "out of memory");
 	sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL);
+	crm_db_close(db2);      /* its transaction ended in the thread */
 	if (rc == -1) {
 		crm_report_free(r);
 		return NULL;
@@ -1700,13 +1841,12 @@ static void table_free(struct crm_rtable *t)
 	free(t);
 }
 
-void crm_report_free(struct crm_report *r)
+/* report_clear: free what r holds, not r. */
+static void report_clear(struct crm_report *r)
 {
 	struct crm_rsection *s;
 	size_t i, j;
 
-	if (r == NULL)
-		return;
 	for (i = 0; i < r->nsections; i++) {
 		s = r->sections[i];
 		for (j = 0; j < s->ntables; j++)
@@ -1726,6 +1866,13 @@ void crm_report_free(struct crm_report *r)
 	free(r->segs);
 	free(r->changes);
 	free(r->title);
+}
+
+void crm_report_free(struct crm_report *r)
+{
+	if (r == NULL)
+		return;
+	report_clear(r);
 	free(r);
 }
 
