@@ -1648,6 +1648,36 @@ static int begin_read(struct crm_db *db)
 	return crm__exec(db, "BEGIN; SELECT 1 FROM sqlite_master LIMIT 1");
 }
 
+/* second: a second handle on db's file. Not crm_db_open: that reads the
+ * file's header with open() and close(), and closing any descriptor of the
+ * file drops every POSIX lock this process holds on it, db's too (SQLite
+ * then saw its WAL checkpointed away under a read: "database disk image
+ * is malformed"). NULL on failure. */
+static struct crm_db *second(struct crm_db *db)
+{
+	struct crm_db *db2 = calloc(1, sizeof(*db2));
+
+	if (db2 == NULL)
+		return NULL;
+	db2->forgotten = -1;
+	db2->wait_ms = db->wait_ms;
+	if ((db2->path = strdup(db->path)) == NULL ||
+	    (db2->progname = strdup(db->progname)) == NULL ||
+	    sqlite3_open_v2(db->path, &db2->sql, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK) {
+		crm_db_close(db2);
+		return NULL;
+	}
+	sqlite3_extended_result_codes(db2->sql, 1);
+	sqlite3_busy_timeout(db2->sql, db->wait_ms);
+	/* it may rewrite customer_stats: zero what it frees, as db does */
+	if (crm__exec(db2, "PRAGMA secure_delete=ON") == -1) {
+		crm_db_close(db2);
+		return NULL;
+	}
+	return db2;
+}
+
 /* pin: begin the read transactions of db and of a second connection to the
  * same file, in the same state. Returns the second handle (close with
  * crm_db_close), or NULL with db's transaction begun alone (see above), or
@@ -1661,8 +1691,7 @@ static struct crm_db *pin(struct crm_db *db, int *failed)
 
 	*failed = 0;
 	if ((env && strcmp(env, "1") == 0) || sysconf(_SC_NPROCESSORS_ONLN) < 2 ||
-	    crm_db_open(&db2, db->path, db->progname, db->wait_ms,
-	    CRM_DB_NOCREATE) == -1 ||
+	    (db2 = second(db)) == NULL ||
 	    sqlite3_open_v2(db->path, &lock, SQLITE_OPEN_READWRITE, NULL) !=
 	    SQLITE_OK) {
 		crm_db_close(db2);
