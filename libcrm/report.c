@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,14 +64,6 @@ const char *crm_report_kind_list(void)
 
 /* ------------------------------------------------------------------ */
 /* Building tables                                                     */
-
-/* Complaints closed in two periods (see closed_complaints). */
-struct closed_count {
-	int64_t lo[2], hi[2];
-	int64_t n[2];
-};
-
-static int closed_complaints(struct crm_db *db, struct closed_count *cc);
 
 /* The state of one build. */
 struct ctx {
@@ -568,10 +561,18 @@ static int top_customers(struct ctx *x, int64_t lo, int64_t hi, int64_t n,
 
 static int sec_customers(struct ctx *x)
 {
+	/* counts over ranges of the index on created_at; "in all" as
+	 * everyone less those who came later, which are few (count(*) reads
+	 * only the smallest index) */
 	static const char sql[] = "SELECT"
-	    " sum(created_at >= ?1 AND created_at < ?2),"
-	    " sum(created_at >= ?3 AND created_at < ?4),"
-	    " sum(created_at < ?2), sum(created_at < ?4) FROM customers";
+	    " (SELECT count(*) FROM customers WHERE created_at >= ?1"
+	    "  AND created_at < ?2),"
+	    " CASE WHEN ?3 IS NOT NULL THEN (SELECT count(*) FROM customers"
+	    "  WHERE created_at >= ?3 AND created_at < ?4) END,"
+	    " (SELECT count(*) FROM customers) - (SELECT count(*) FROM"
+	    "  customers WHERE created_at >= ?2),"
+	    " CASE WHEN ?4 IS NOT NULL THEN (SELECT count(*) FROM customers) -"
+	    "  (SELECT count(*) FROM customers WHERE created_at >= ?4) END";
 	struct crm_rtable *t;
 	double v[4];
 
@@ -596,17 +597,20 @@ static int sales_of(struct ctx *x, int64_t lo, int64_t hi, double *v)
 	    v, 4);
 }
 
-/* revenue_by_day: a chart table of every local day in [lo, hi). */
+/* revenue_by_day: a chart table of every local day in [lo, hi). One
+ * range of the index on at for each day, found in C (mktime), rather than
+ * date(at, 'localtime') of each purchase: that took twice as long as
+ * reading the purchases. */
 static int revenue_by_day(struct ctx *x, int64_t lo, int64_t hi)
 {
 	struct crm_rtable *t;
 	sqlite3_stmt *st;
 	char day[CRM_TIMEBUF], b[2][VALBUF];
-	const char *next = NULL, *v[3];
-	int64_t d, orders = 0, cents = 0;
+	const char *v[3];
+	int64_t d, next;
 	struct tm tm;
 	time_t tt;
-	int rc = SQLITE_DONE;
+	int rc = SQLITE_ROW;
 
 	t = table(x, "revenue_by_day", "Revenue by day", "day,orders,revenue",
 	    "snm");
@@ -619,35 +623,32 @@ static int revenue_by_day(struct ctx *x, int64_t lo, int64_t hi)
 	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
 	tm.tm_isdst = -1;
 	d = (int64_t)mktime(&tm);
-	st = prep(x, "SELECT date(at, 'unixepoch', 'localtime') AS day,"
-	    " count(*), sum(amount_cents) FROM events WHERE kind = 'purchase'"
-	    " AND at >= ?1 AND at < ?2 GROUP BY day ORDER BY day", 2, d, hi);
+	st = prep(x, "SELECT count(*), coalesce(sum(amount_cents), 0) FROM"
+	    " events WHERE kind = 'purchase' AND at >= ?1 AND at < ?2", 0);
 	if (st == NULL)
 		return -1;
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		next = (const char *)sqlite3_column_text(st, 0);
-	while (d < hi) {
-		crm_fmt_day(d, day);
-		orders = cents = 0;
-		if (next && strcmp(next, day) == 0) {
-			orders = sqlite3_column_int64(st, 1);
-			cents = sqlite3_column_int64(st, 2);
-			next = (rc = sqlite3_step(st)) == SQLITE_ROW ?
-			    (const char *)sqlite3_column_text(st, 0) : NULL;
-		}
-		v[0] = day;
-		v[1] = fmt_int(b[0], orders);
-		v[2] = fmt_num(b[1], 'm', (double)cents);
-		row(x, t, v);
+	while (d < hi && rc == SQLITE_ROW) {
 		tt = (time_t)d;
 		localtime_r(&tt, &tm);
 		tm.tm_mday++;
 		tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
 		tm.tm_isdst = -1;
-		d = (int64_t)mktime(&tm);
+		next = (int64_t)mktime(&tm);
+		sqlite3_bind_int64(st, 1, d);
+		sqlite3_bind_int64(st, 2, next < hi ? next : hi);
+		if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			crm_fmt_day(d, day);
+			v[0] = day;
+			v[1] = fmt_int(b[0], sqlite3_column_int64(st, 0));
+			v[2] = fmt_num(b[1], 'm',
+			    (double)sqlite3_column_int64(st, 1));
+			row(x, t, v);
+		}
+		sqlite3_reset(st);
+		d = next;
 	}
 	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (rc != SQLITE_ROW)
 		return crm__sqlerr(x->db, "cannot read the report");
 	return 0;
 }
@@ -812,15 +813,13 @@ static int sec_complaints(struct ctx *x)
 	    " WHERE kind = 'complaint' AND ((at >= ?1 AND at < ?2) OR"
 	    " (at >= ?3 AND at < ?4))", x->s, x->u, ps, pu, c, 2) == -1)
 		return -1;
-	{
-		/* closed_at has no index: count in one pass over the events */
-		struct closed_count cc = { { x->s, ps }, { x->u, pu }, { 0, 0 } };
-
-		if (closed_complaints(x->db, &cc) == -1)
-			return -1;
-		cl[0] = (double)cc.n[0];
-		cl[1] = (double)cc.n[1];
-	}
+	/* closed in each period: the partial index on closed_at */
+	if (agg(x, "SELECT count(*) FILTER (WHERE closed_at >= ?1"
+	    " AND closed_at < ?2), count(*) FILTER (WHERE closed_at >= ?3"
+	    " AND closed_at < ?4) FROM events WHERE kind = 'complaint'"
+	    " AND ((closed_at >= ?1 AND closed_at < ?2) OR (closed_at >= ?3"
+	    " AND closed_at < ?4))", x->s, x->u, ps, pu, cl, 2) == -1)
+		return -1;
 	/* +at: find the few open items through the partial index on open
 	 * events, not every event before until through the index on at */
 	if (agg(x, "SELECT count(*) FROM events WHERE status = 'open'"
@@ -965,12 +964,14 @@ static int sec_reviews(struct ctx *x)
 
 /* The campaign cohort of sends in [?1, ?2): who answered (a
  * campaign_response with the same ref after the send, before ?2) and what
- * they bought in the 30 days after the answer. */
+ * they bought in the 30 days after the answer. a is MATERIALIZED (SQLite
+ * 3.35): folded into the outer query, the answer of each send was looked
+ * up once for every use of answered, three times. */
 #define CAMPAIGN_SQL \
 	"WITH s AS (SELECT customer_id, ref, coalesce(channel, '(none)') AS ch," \
 	" min(at) AS sent FROM events WHERE kind = 'campaign_sent'" \
 	" AND at >= ?1 AND at < ?2 GROUP BY customer_id, ref, ch)," \
-	" a AS (SELECT s.*, (SELECT min(e.at) FROM events e" \
+	" a AS MATERIALIZED (SELECT s.*, (SELECT min(e.at) FROM events e" \
 	"  WHERE e.customer_id = s.customer_id AND e.kind = 'campaign_response'" \
 	"  AND e.ref IS s.ref AND e.at >= s.sent AND e.at < ?2) AS answered" \
 	"  FROM s)," \
@@ -1253,32 +1254,6 @@ static int sec_predictions(struct ctx *x)
 
 /* ------------------------------------------------------------------ */
 /* RFM                                                                 */
-
-/* closed_complaints: count the complaints closed in the periods of cc, in
- * one pass over the events table in storage order (closed_at has no index;
- * through the index on kind every row would be fetched from elsewhere in
- * the file). */
-static int closed_complaints(struct crm_db *db, struct closed_count *cc)
-{
-	sqlite3_stmt *st;
-	int64_t at;
-	int rc, k;
-
-	st = crm__prepare(db, "SELECT closed_at FROM events NOT INDEXED"
-	    " WHERE kind = 'complaint' AND closed_at IS NOT NULL");
-	if (st == NULL)
-		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		at = sqlite3_column_int64(st, 0);
-		for (k = 0; k < 2; k++)
-			if (at >= cc->lo[k] && at < cc->hi[k])
-				cc->n[k]++;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return crm__sqlerr(db, "cannot read the complaints");
-	return 0;
-}
 
 /*
  * The segments are crm-segment's (libcrm/rfm.c, the R x F grid scheme):
@@ -1643,14 +1618,185 @@ static double seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/*
+ * The nightly report in two threads. The RFM segments (crm_stats_before
+ * over every customer, the snapshot of the last report) take about as long
+ * as all other sections together, so they run in a thread of their own on
+ * a second connection, beside the others on the first.
+ *
+ * Both connections must read the same state of the database. SQLite (as
+ * built here, without SQLITE_ENABLE_SNAPSHOT) cannot hand a snapshot from
+ * one connection to another, so a third one takes the write lock for a
+ * moment: while it holds it nobody can commit, and the read transactions
+ * both start then see the same state. Where the lock cannot be had (a
+ * read-only file, a writer that does not finish within a second),
+ * or with CRM_REPORT_THREADS=1, the segments run after the other sections
+ * on the one connection, as they did before.
+ */
+static void report_clear(struct crm_report *r);
+
+struct seg_job {
+	struct ctx x;                   /* x.db: the second connection */
+	struct crm_report r;            /* the section is built in here */
+	int rc;
+};
+
+/* begin_read: start a read transaction on db now (BEGIN alone waits for
+ * the first read). */
+static int begin_read(struct crm_db *db)
+{
+	return crm__exec(db, "BEGIN; SELECT 1 FROM sqlite_master LIMIT 1");
+}
+
+/* second: a second handle on db's file. Not crm_db_open: that reads the
+ * file's header with open() and close(), and closing any descriptor of the
+ * file drops every POSIX lock this process holds on it, db's too (SQLite
+ * then saw its WAL checkpointed away under a read: "database disk image
+ * is malformed"). NULL on failure. */
+static struct crm_db *second(struct crm_db *db)
+{
+	struct crm_db *db2 = calloc(1, sizeof(*db2));
+
+	if (db2 == NULL)
+		return NULL;
+	db2->forgotten = -1;
+	db2->wait_ms = db->wait_ms;
+	if ((db2->path = strdup(db->path)) == NULL ||
+	    (db2->progname = strdup(db->progname)) == NULL ||
+	    sqlite3_open_v2(db->path, &db2->sql, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK) {
+		crm_db_close(db2);
+		return NULL;
+	}
+	sqlite3_extended_result_codes(db2->sql, 1);
+	sqlite3_busy_timeout(db2->sql, db->wait_ms);
+	/* it may rewrite customer_stats: zero what it frees, as db does */
+	if (crm__exec(db2, "PRAGMA secure_delete=ON") == -1) {
+		crm_db_close(db2);
+		return NULL;
+	}
+	return db2;
+}
+
+/* pin: begin the read transactions of db and of a second connection to the
+ * same file, in the same state. Returns the second handle (close with
+ * crm_db_close), or NULL with db's transaction begun alone (see above), or
+ * NULL with *failed set when db's could not begin. */
+static struct crm_db *pin(struct crm_db *db, int *failed)
+{
+	const char *env = getenv("CRM_REPORT_THREADS");
+	struct crm_db *db2 = NULL;
+	sqlite3 *lock = NULL;
+	int locked;
+
+	*failed = 0;
+	if ((env && strcmp(env, "1") == 0) || sysconf(_SC_NPROCESSORS_ONLN) < 2 ||
+	    (db2 = second(db)) == NULL ||
+	    sqlite3_open_v2(db->path, &lock, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK) {
+		crm_db_close(db2);
+		sqlite3_close(lock);
+		*failed = begin_read(db) == -1;
+		return NULL;
+	}
+	/* not worth waiting longer than the thread would save */
+	sqlite3_busy_timeout(lock, db->wait_ms < 1000 ? db->wait_ms : 1000);
+	locked = sqlite3_exec(lock, "BEGIN IMMEDIATE", NULL, NULL, NULL) ==
+	    SQLITE_OK;
+	*failed = begin_read(db) == -1;
+	if (!*failed && locked && begin_read(db2) == -1) {
+		crm_db_close(db2);
+		db2 = NULL;
+		crm__exec(db, "ROLLBACK");
+		*failed = begin_read(db) == -1;
+	}
+	sqlite3_exec(lock, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(lock);
+	if (*failed || !locked) {
+		crm_db_close(db2);
+		return NULL;
+	}
+	return db2;
+}
+
+/* timed: run section function fn on x and note how long it took. */
+static int timed(int (*fn)(struct ctx *), struct ctx *x)
+{
+	double t0 = seconds();
+	int rc = fn(x);
+
+	if (x->sec)
+		x->sec->seconds = seconds() - t0;
+	return rc;
+}
+
+static void *segments_thread(void *arg)
+{
+	struct seg_job *j = arg;
+
+	j->rc = timed(sec_segments, &j->x);
+	/* keeps the aggregates crm_stats_before stored, if it could */
+	sqlite3_exec(j->x.db->sql, "COMMIT", NULL, NULL, NULL);
+	return NULL;
+}
+
+/* nightly: the sections of the nightly report, the segments in a thread
+ * on db2 when there is one. */
+static int nightly(struct ctx *x, struct crm_db *db2)
+{
+	static int (*const sections[])(struct ctx *) = {
+		sec_customers, sec_sales, sec_complaints, sec_service,
+		sec_carts, sec_reviews, sec_campaigns, sec_predictions,
+	};
+	struct crm_report *r = x->r, *r2;
+	struct crm_rsection **v;
+	struct seg_job j;
+	pthread_t th;
+	size_t i;
+	int rc = 0;
+
+	memset(&j, 0, sizeof(j));
+	if (db2) {
+		j.x = *x;
+		j.x.db = db2;
+		j.x.r = &j.r;
+		j.x.sec = NULL;
+		if (pthread_create(&th, NULL, segments_thread, &j) != 0)
+			db2 = NULL;     /* in turn, then */
+	}
+	for (i = 0; rc == 0 && i < sizeof(sections) / sizeof(sections[0]); i++)
+		rc = timed(sections[i], x);
+	if (db2 == NULL)
+		return rc == 0 ? timed(sec_segments, x) : rc;
+	pthread_join(th, NULL);
+	/* the thread's section and record into r */
+	r2 = &j.r;
+	r->oom |= r2->oom;
+	r->segs = r2->segs;
+	r->nsegs = r2->nsegs;
+	r->changes = r2->changes;
+	r->nchanges = r2->nchanges;
+	r->incremental = r2->incremental;
+	r2->segs = NULL;
+	r2->changes = NULL;
+	if ((v = realloc(r->sections, (r->nsections + r2->nsections) *
+	    sizeof(*v))) == NULL) {
+		r->oom = 1;
+	} else {
+		r->sections = v;
+		for (i = 0; i < r2->nsections; i++)
+			v[r->nsections++] = r2->sections[i];
+		r2->nsections = 0;
+	}
+	report_clear(r2);
+	if (rc == 0 && j.rc == -1)
+		rc = crm__error(x->db, db2->code, "%s", db2->msg);
+	return rc;
+}
+
 struct crm_report *crm_report_build(struct crm_db *db,
     const struct crm_report_opts *o)
 {
-	static int (*const nightly[])(struct ctx *) = {
-		sec_customers, sec_sales, sec_complaints, sec_service,
-		sec_carts, sec_reviews, sec_campaigns, sec_predictions,
-		sec_segments,
-	};
 	static const char *const titles[] = {
 		[CRM_REPORT_NIGHTLY] = "Nightly report",
 		[CRM_REPORT_COMPLAINTS] = "Complaints and returns",
@@ -1660,10 +1806,10 @@ struct crm_report *crm_report_build(struct crm_db *db,
 		[CRM_REPORT_CUSTOMERS] = "Top customers",
 		[CRM_REPORT_AUDIT] = "Audit log",
 	};
+	struct crm_db *db2 = NULL;
 	struct crm_report *r;
 	struct ctx x;
-	size_t i;
-	int rc = 0;
+	int rc = 0, failed;
 
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
 		crm__error(db, CRM_EFAIL, "out of memory");
@@ -1676,34 +1822,29 @@ struct crm_report *crm_report_build(struct crm_db *db,
 	r->kind = o->kind;
 	r->ran_at = o->now;
 	r->title = xstrdup(r, titles[o->kind]);
-	/* the reports read much of the file: map it instead of copying
-	 * every page (no effect where SQLite cannot map) */
-	if (crm__exec(db, "PRAGMA mmap_size = 1073741824") == -1) {
-		crm_report_free(r);
-		return NULL;
-	}
-	/* one read transaction: every figure from the same state */
-	if (crm__exec(db, "BEGIN") == -1) {
+	/* No mmap: on a file of 10 million events it made no measurable
+	 * difference, but the mapped pages counted in the resident size
+	 * (over 1 GB instead of 150 MB). */
+	/* one read transaction (two for the nightly one, in the same
+	 * state): every figure from the same state */
+	if (o->kind == CRM_REPORT_NIGHTLY)
+		db2 = pin(db, &failed);
+	else
+		failed = crm__exec(db, "BEGIN") == -1;
+	if (failed) {
 		crm_report_free(r);
 		return NULL;
 	}
 	if (periods(&x) == -1)
 		rc = -1;
-	else if (o->kind == CRM_REPORT_NIGHTLY) {
-		for (i = 0; rc == 0 && i < sizeof(nightly) / sizeof(nightly[0]);
-		    i++) {
-			double t0 = seconds();
-
-			rc = nightly[i](&x);
-			if (x.sec)
-				x.sec->seconds = seconds() - t0;
-		}
-	} else {
+	else if (o->kind == CRM_REPORT_NIGHTLY)
+		rc = nightly(&x, db2);
+	else
 		rc = department(&x);
-	}
 	if (rc == 0 && r->oom)
 		rc = crm__error(db, CRM_EFAIL, "out of memory");
 	sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL);
+	crm_db_close(db2);      /* its transaction ended in the thread */
 	if (rc == -1) {
 		crm_report_free(r);
 		return NULL;
@@ -1729,13 +1870,12 @@ static void table_free(struct crm_rtable *t)
 	free(t);
 }
 
-void crm_report_free(struct crm_report *r)
+/* report_clear: free what r holds, not r. */
+static void report_clear(struct crm_report *r)
 {
 	struct crm_rsection *s;
 	size_t i, j;
 
-	if (r == NULL)
-		return;
 	for (i = 0; i < r->nsections; i++) {
 		s = r->sections[i];
 		for (j = 0; j < s->ntables; j++)
@@ -1755,6 +1895,13 @@ void crm_report_free(struct crm_report *r)
 	free(r->segs);
 	free(r->changes);
 	free(r->title);
+}
+
+void crm_report_free(struct crm_report *r)
+{
+	if (r == NULL)
+		return;
+	report_clear(r);
 	free(r);
 }
 

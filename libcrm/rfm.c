@@ -211,70 +211,115 @@ static int load_customers(struct crm_db *db, struct crm_stats *st)
 	return 0;
 }
 
-/* A sort key: three measures, then the id (lower id ranks higher). */
+/* A sort key: three measures, then the id (lower id ranks higher); j is
+ * the buyer's index in rank's array. */
 struct key {
 	int64_t a, b, c, id;
-	uint32_t i;
+	uint32_t j;
 };
 
-static int keycmp(const void *pa, const void *pb)
+/* less: whether x sorts before y by (a, b, c, -id). Keys are distinct (the
+ * ids are). */
+static inline int less(const struct key *x, const struct key *y)
 {
-	const struct key *x = pa, *y = pb;
-
 	if (x->a != y->a)
-		return x->a < y->a ? -1 : 1;
+		return x->a < y->a;
 	if (x->b != y->b)
-		return x->b < y->b ? -1 : 1;
+		return x->b < y->b;
 	if (x->c != y->c)
-		return x->c < y->c ? -1 : 1;
-	if (x->id != y->id)
-		return x->id > y->id ? -1 : 1;
-	return 0;
+		return x->c < y->c;
+	return x->id > y->id;
 }
 
-/* score: rank the buyers by (a, b, c, -id) into quintiles, into field. */
-static void score(struct crm_stats *st, struct key *k, size_t nb, int which)
+/* select_nth: reorder k[lo, hi) so that k[nth] is the key that sorting
+ * would put there, the keys before it smaller, those after it larger
+ * (quickselect; a pseudo-random pivot keeps it linear on any input). */
+static void select_nth(struct key *k, size_t lo, size_t hi, size_t nth,
+    uint64_t *seed)
 {
-	struct crm_cstat *c;
-	size_t i;
-	int q;
+	struct key pivot, t;
+	size_t i, j;
 
-	for (i = 0; i < nb; i++) {
-		c = &st->c[k[i].i];
-		switch (which) {
-		case 'r':
-			k[i].a = c->last_purchase; k[i].b = c->orders;
-			k[i].c = c->spend;
-			break;
-		case 'f':
-			k[i].a = c->orders; k[i].b = c->spend;
-			k[i].c = c->last_purchase;
-			break;
-		default:
-			k[i].a = c->spend; k[i].b = c->orders;
-			k[i].c = c->last_purchase;
-			break;
+	while (hi - lo > 1) {
+		*seed = *seed * 6364136223846793005u + 1442695040888963407u;
+		/* not the last key: then lo <= j < hi - 1, both sides shrink */
+		pivot = k[lo + (size_t)((*seed >> 33) % (hi - lo - 1))];
+		/* Hoare's partition: [lo, j] <= pivot <= [j + 1, hi) */
+		i = lo;
+		j = hi - 1;
+		for (;;) {
+			while (less(&k[i], &pivot))
+				i++;
+			while (less(&pivot, &k[j]))
+				j--;
+			if (i >= j)
+				break;
+			t = k[i];
+			k[i++] = k[j];
+			k[j--] = t;
 		}
-	}
-	qsort(k, nb, sizeof(*k), keycmp);
-	for (i = 0; i < nb; i++) {
-		c = &st->c[k[i].i];
-		q = crm_ntile(i, nb, 5);
-		if (which == 'r')
-			c->r = (uint8_t)q;
-		else if (which == 'f')
-			c->f = (uint8_t)q;
+		if (nth <= j)
+			hi = j + 1;
 		else
-			c->m = (uint8_t)q;
+			lo = j + 1;
 	}
 }
+
+/* groups: reorder k[lo, hi) so that the positions in bound[0, nb) (sorted,
+ * inside [lo, hi)) hold what sorting would put there, and every key lies
+ * between the bounds it would lie between when sorted. */
+static void groups(struct key *k, size_t lo, size_t hi, const size_t *bound,
+    size_t nb, uint64_t *seed)
+{
+	size_t mid = nb / 2;
+
+	if (nb == 0)
+		return;
+	select_nth(k, lo, hi, bound[mid], seed);
+	groups(k, lo, bound[mid], bound, mid, seed);
+	groups(k, bound[mid] + 1, hi, bound + mid + 1, nb - mid - 1, seed);
+}
+
+/*
+ * score: the quintile (as NTILE(5) over the buyers sorted by the key) of
+ * every buyer into q[j]. Only which quintile a key falls in matters, not
+ * its place within it: selecting the four keys at the quintiles' borders
+ * leaves each quintile's keys between them, at a fraction of the cost of
+ * sorting all (linear instead of n log n; a third of a second at a
+ * million buyers).
+ */
+static void score(struct key *k, size_t nb, uint8_t *q)
+{
+	size_t start[6], i, g, size = nb / 5, big = nb % 5;
+	uint64_t seed = 1;
+
+	for (g = 0, start[0] = 0; g < 5; g++)
+		start[g + 1] = start[g] + size + (g < big);
+	/* the first key of quintiles 2..5 (those that exist) */
+	for (g = 1; g < 5 && start[g] < nb; g++)
+		;
+	groups(k, 0, nb, start + 1, g - 1, &seed);
+	for (g = 0; g < 5; g++)
+		for (i = start[g]; i < start[g + 1]; i++)
+			q[k[i].j] = (uint8_t)(g + 1);
+}
+
+/* A buyer's measures, read once from st->c (in id order). */
+struct buyer {
+	int64_t last, spend;
+	int64_t orders;
+	uint32_t i;
+};
 
 /* rank: the RFM scores and segments of the customers with purchases. */
 static int rank(struct crm_db *db, struct crm_stats *st)
 {
 	int64_t today = localday(st->as_of);
+	struct buyer *b;
 	struct key *k;
-	size_t i, nb = 0;
+	uint8_t *q;
+	size_t i, j, nb = 0;
+	struct crm_cstat *c;
 
 	for (i = 0; i < st->n; i++)
 		if (st->c[i].orders && !st->c[i].erased)
@@ -282,24 +327,50 @@ static int rank(struct crm_db *db, struct crm_stats *st)
 	st->buyers = nb;
 	if (nb == 0)
 		return 0;
-	if ((k = malloc(nb * sizeof(*k))) == NULL)
+	b = malloc(nb * sizeof(*b));
+	k = malloc(nb * sizeof(*k));
+	q = malloc(nb * 3);
+	if (b == NULL || k == NULL || q == NULL) {
+		free(b);
+		free(k);
+		free(q);
 		return crm__error(db, CRM_EFAIL, "out of memory");
-	for (i = 0, nb = 0; i < st->n; i++) {
-		if (!st->c[i].orders || st->c[i].erased)
-			continue;
-		st->c[i].recency = (int32_t)(today -
-		    localday(st->c[i].last_purchase));
-		k[nb].id = st->c[i].id;
-		k[nb++].i = (uint32_t)i;
 	}
-	score(st, k, nb, 'r');
-	score(st, k, nb, 'f');
-	score(st, k, nb, 'm');
+	for (i = 0, nb = 0; i < st->n; i++) {
+		c = &st->c[i];
+		if (!c->orders || c->erased)
+			continue;
+		c->recency = (int32_t)(today - localday(c->last_purchase));
+		b[nb].last = c->last_purchase;
+		b[nb].spend = c->spend;
+		b[nb].orders = c->orders;
+		b[nb++].i = (uint32_t)i;
+	}
+	/* the keys are made afresh from b in order each time: sequential
+	 * reads, whatever order the last selection left k in */
+	for (j = 0; j < nb; j++)
+		k[j] = (struct key){ b[j].last, b[j].orders, b[j].spend,
+		    st->c[b[j].i].id, (uint32_t)j };
+	score(k, nb, q);
+	for (j = 0; j < nb; j++)
+		k[j] = (struct key){ b[j].orders, b[j].spend, b[j].last,
+		    st->c[b[j].i].id, (uint32_t)j };
+	score(k, nb, q + nb);
+	for (j = 0; j < nb; j++)
+		k[j] = (struct key){ b[j].spend, b[j].orders, b[j].last,
+		    st->c[b[j].i].id, (uint32_t)j };
+	score(k, nb, q + 2 * nb);
+	for (j = 0; j < nb; j++) {
+		c = &st->c[b[j].i];
+		c->r = q[j];
+		c->f = q[nb + j];
+		c->m = q[2 * nb + j];
+		c->segment = (uint8_t)crm_rfm_segment(st->scheme, c->r, c->f,
+		    c->m);
+	}
+	free(b);
 	free(k);
-	for (i = 0; i < st->n; i++)
-		if (st->c[i].orders && !st->c[i].erased)
-			st->c[i].segment = (uint8_t)crm_rfm_segment(st->scheme,
-			    st->c[i].r, st->c[i].f, st->c[i].m);
+	free(q);
 	return 0;
 }
 

@@ -412,8 +412,10 @@ int crm__stats_fill(struct crm_db *db, struct crm_stats *st)
 	}
 	if (fold(db, st, 0, &w, 0) == -1)
 		return -1;
-	/* the present (or a future) time: keep them for the next query */
-	if (st->as_of >= crm_now())
+	/* the present (or a future) time: keep them for the next query. A
+	 * period that ends now (a report's, crm_stats_before) is the present
+	 * too, though its as_of is a second before. */
+	if (st->cutoff >= crm_now())
 		return store(db, st, &w, 1) == -1 ? -1 : 0;
 	return 0;
 }

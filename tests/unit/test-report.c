@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "crm.h"
 #include "tap.h"
 
@@ -38,6 +40,71 @@ static void buy(int64_t id, int64_t at)
 		printf("Bail out! %s\n", crm_errmsg(db));
 		exit(1);
 	}
+}
+
+/*
+ * many_ties: 3000 more buyers whose counts, spend and last purchase take a
+ * few values each (most rank by id alone), some with returns, and
+ * crm_report_rfm against SQL's NTILE(5) over the same measures: the R and
+ * F of every buyer, through the grid's names.
+ */
+static void many_ties(const char *dbpath, int64_t t0)
+{
+	const char *const *names = crm_rfm_segments(CRM_RFM_GRID);
+	struct crm_segment_of *seg;
+	sqlite3 *raw;
+	sqlite3_stmt *st;
+	size_t n, i = 0, bad = 0;
+	int64_t c, j, id, day = 86400, as_of = t0 + 40 * day;
+	char sql[256];
+
+	if (sqlite3_open(dbpath, &raw) != SQLITE_OK)
+		abort();
+	sqlite3_exec(raw, "BEGIN", NULL, NULL, NULL);
+	for (c = 0; c < 3000; c++) {
+		snprintf(sql, sizeof(sql), "INSERT INTO customers (ref,"
+		    " created_at, updated_at) VALUES ('T%lld', 0, 0)",
+		    (long long)c);
+		sqlite3_exec(raw, sql, NULL, NULL, NULL);
+		id = sqlite3_last_insert_rowid(raw);
+		for (j = 0; j <= c % 3 + (c % 11 == 0); j++) {
+			/* c % 11 == 0: a return as well */
+			snprintf(sql, sizeof(sql), "INSERT INTO events"
+			    " (customer_id, at, kind, amount_cents, created_at)"
+			    " VALUES (%lld, %lld, '%s', %d, 0)", (long long)id,
+			    (long long)(t0 + (c % 7 + j) * day),
+			    j > c % 3 ? "return" : "purchase",
+			    j > c % 3 ? -500 : c % 4 ? 1000 : 2000);
+			sqlite3_exec(raw, sql, NULL, NULL, NULL);
+		}
+	}
+	sqlite3_exec(raw, "COMMIT", NULL, NULL, NULL);
+	ok(crm_report_rfm(db, as_of, &seg, &n) == 0, "rfm with many ties");
+	if (sqlite3_prepare_v2(raw, "WITH a AS (SELECT customer_id AS id,"
+	    " count(*) FILTER (WHERE kind = 'purchase') AS o,"
+	    " coalesce(sum(amount_cents) FILTER (WHERE kind = 'purchase'), 0) -"
+	    " coalesce(sum(abs(amount_cents)) FILTER (WHERE kind = 'return'),"
+	    " 0) AS s, max(at) FILTER (WHERE kind = 'purchase') AS l"
+	    " FROM events WHERE at < ?1 GROUP BY customer_id)"
+	    " SELECT id, NTILE(5) OVER (ORDER BY l, o, s, id DESC),"
+	    " NTILE(5) OVER (ORDER BY o, s, l, id DESC) FROM a WHERE o > 0"
+	    " ORDER BY id", -1, &st, NULL) != SQLITE_OK)
+		abort();
+	sqlite3_bind_int64(st, 1, as_of);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int r = sqlite3_column_int(st, 1), f = sqlite3_column_int(st, 2);
+		const char *want = names[crm_rfm_segment(CRM_RFM_GRID, r, f, 1)];
+
+		if (i >= n || seg[i].customer_id != sqlite3_column_int64(st, 0) ||
+		    strcmp(seg[i].segment, want) != 0)
+			bad++;
+		i++;
+	}
+	sqlite3_finalize(st);
+	is_int((int64_t)i, (int64_t)n, "many ties: every buyer has a segment");
+	is_int((int64_t)bad, 0, "many ties: the segments of SQL's NTILE(5)");
+	free(seg);
+	sqlite3_close(raw);
 }
 
 /* segment: the segment of customer id in seg, or NULL. */
@@ -152,6 +219,7 @@ int main(void)
 	ok(crm_report_build(db, &o) == NULL && crm_errcode(db) == CRM_EDATA,
 	    "since after until: CRM_EDATA");
 	crm_report_free(NULL);
+	many_ties(dbpath, t0);
 	crm_db_close(db);
 	unlink(dbpath);
 	snprintf(dbpath, sizeof(dbpath), "%s/crm.db-wal", path);

@@ -245,6 +245,16 @@ int main(void)
 	is_int(st->stored, 1, "after the past: the stored ones kept");
 	crm_stats_free(st);
 
+	/* a period that ends now (the nightly report's) is the present: the
+	 * aggregates it computes are kept for the next night */
+	is_int(crm_stats_invalidate(db), 0, "invalidate again");
+	if (crm_stats_before(db, NOW, CRM_RFM_GRID, 1, &st) == -1)
+		abort();
+	check(st, "before now");
+	is_int(st->stored, 0, "before now: from all events");
+	crm_stats_free(st);
+	ok(has_stamp(), "before now: stored with a stamp");
+
 	/* later: events in the future come into the window */
 	setenv("CRM_NOW", "2026-12-20T12:00:00", 1);
 	st = compute(db, NOW + 24 * 86400, "24 days later");
