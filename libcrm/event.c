@@ -276,9 +276,9 @@ int crm_event_close(struct crm_db *db, int64_t id, int64_t at,
 		crm__sqlerr(db, "cannot close event");
 		goto fail;
 	}
-	/* complaints_open and the like change: the stored aggregates are
-	 * recomputed by the next query */
-	if (crm_stats_invalidate(db) == -1)
+	/* complaints_open and the like change: in the stored aggregates
+	 * too, or they are recomputed by the next query */
+	if (crm__stats_closed(db, ev, at) == -1)
 		goto fail;
 	crm_buf_adds(&d, "{\"note\":");
 	if (note) crm_buf_addjson(&d, note); else crm_buf_adds(&d, "null");

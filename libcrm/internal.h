@@ -75,6 +75,15 @@ int64_t crm__col_int(sqlite3_stmt *st, int i);
 struct crm_stats;
 int crm__stats_fill(struct crm_db *db, struct crm_stats *st);
 
+/* crm__stats_closed (stats.c): keep the stored aggregates exact when the
+ * event ev (as it was, open) is closed at time at, in the transaction of
+ * the closing: the customer's open count goes down and the stamp's window
+ * keeps the cutoffs after at; when that cannot be done they are dropped
+ * (crm_stats_invalidate). 0 or -1. */
+struct crm_event;
+int crm__stats_closed(struct crm_db *db, const struct crm_event *ev,
+    int64_t at);
+
 /* crm__stats_slot (rfm.c): the aggregates of customer id in st, erased or
  * not, or NULL. */
 struct crm_cstat *crm__stats_slot(const struct crm_stats *st, int64_t id);

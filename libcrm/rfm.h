@@ -107,10 +107,11 @@ int crm_stats_before(struct crm_db *db, int64_t until,
  * (stats.c explains how): crm_stats_compute uses them, brought up to date
  * with the events appended since, when they are exact for its as_of, else
  * reads every event and, unless as_of is in the past, stores the result.
- * Appending events needs nothing; whatever changes or deletes existing
- * events (crm_event_close, deleting an import's events) calls
- * crm_stats_invalidate in the same transaction: the next query then
- * recomputes them from all events. Returns 0 or -1.
+ * Appending events needs nothing; closing one (crm_event_close) updates
+ * the customer's kept row; whatever else changes or deletes existing
+ * events (deleting an import's events) calls crm_stats_invalidate in the
+ * same transaction: the next query then recomputes them from all events.
+ * Returns 0 or -1.
  */
 int crm_stats_invalidate(struct crm_db *db);
 

@@ -25,9 +25,12 @@
  * Storing is best effort: when another command is writing, or the file is
  * read-only, the aggregates computed for this query are used and nothing
  * is stored; the snapshot of the read transaction keeps them consistent.
- * Anything that changes or deletes existing events calls
- * crm_stats_invalidate() (one DELETE of the stamp); the next query then
- * recomputes everything. So an answer is always as current as the events
+ * Closing an event (crm_event_close) lowers the customer's open count in
+ * its row and narrows the window to the cutoffs after the closing time
+ * (crm__stats_closed), so that a day of closed complaints does not cost
+ * the next query a rebuild. Anything else that changes or deletes
+ * existing events calls crm_stats_invalidate() (one DELETE of the stamp);
+ * the next query then recomputes everything. So an answer is always as current as the events
  * table: stale or missing aggregates are rebuilt before answering.
  */
 #include <stdlib.h>
@@ -297,6 +300,25 @@ static void bind_time(sqlite3_stmt *s, int i, int64_t t)
 		sqlite3_bind_int64(s, i, t);
 }
 
+/* put_stamp: write the stamp w. Returns an SQLite result code. */
+static int put_stamp(struct crm_db *db, const struct stamp *w)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	/* from and until: null when unbounded */
+	if ((rc = sqlite3_prepare_v2(db->sql, "INSERT OR REPLACE INTO meta"
+	    " (key, value) VALUES ('stats', json_object('event', ?1,"
+	    " 'from', ?2, 'until', ?3))", -1, &s, NULL)) != SQLITE_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, w->event);
+	bind_time(s, 2, w->from == INT64_MIN ? CRM_NONE : w->from);
+	bind_time(s, 3, w->until == INT64_MAX ? CRM_NONE : w->until);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 /* put: write the customers of st (all, or the dirty ones) and the stamp.
  * Returns the SQLite result code of the first failure, or SQLITE_OK. */
 static int put(struct crm_db *db, struct crm_stats *st,
@@ -342,17 +364,7 @@ static int put(struct crm_db *db, struct crm_stats *st,
 	sqlite3_finalize(s);
 	if (rc != SQLITE_OK)
 		return rc;
-	/* from and until: null when unbounded */
-	if ((rc = sqlite3_prepare_v2(db->sql, "INSERT OR REPLACE INTO meta"
-	    " (key, value) VALUES ('stats', json_object('event', ?1,"
-	    " 'from', ?2, 'until', ?3))", -1, &s, NULL)) != SQLITE_OK)
-		return rc;
-	sqlite3_bind_int64(s, 1, w->event);
-	bind_time(s, 2, w->from == INT64_MIN ? CRM_NONE : w->from);
-	bind_time(s, 3, w->until == INT64_MAX ? CRM_NONE : w->until);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+	return put_stamp(db, w);
 }
 
 /* store: put in a savepoint, best effort: a busy or read-only database
@@ -540,4 +552,57 @@ int crm_stats_sync(struct crm_db *db, int64_t as_of,
 int crm_stats_invalidate(struct crm_db *db)
 {
 	return crm__exec(db, "DELETE FROM meta WHERE key = 'stats'");
+}
+
+int crm__stats_closed(struct crm_db *db, const struct crm_event *ev,
+    int64_t at)
+{
+	struct stamp w;
+	sqlite3_stmt *s;
+	const char *sql;
+	int rc;
+
+	if ((rc = read_stamp(db, &w)) != 1)
+		return rc;      /* nothing kept, or an error */
+	/* Not folded in yet (the fold will see it closed), or made after
+	 * every cutoff of the window (counted for none): nothing changes.
+	 * Otherwise it was made before every cutoff of the window (no event
+	 * time lies inside it) and counted open. */
+	if (ev->id > w.event || ev->at >= w.until)
+		return 0;
+	if (ev->status == NULL || strcmp(ev->status, "open") != 0 ||
+	    ev->closed_at != CRM_NONE)
+		return crm_stats_invalidate(db);
+	if (at >= w.until)
+		return 0;       /* still open at every cutoff of the window */
+	if (strcmp(ev->kind, "complaint") == 0)
+		sql = "UPDATE customer_stats SET complaints_open ="
+		    " complaints_open - 1 WHERE customer_id = ?1 AND"
+		    " complaints_open > 0";
+	else if (strcmp(ev->kind, "service") == 0)
+		sql = "UPDATE customer_stats SET service_open = service_open - 1"
+		    " WHERE customer_id = ?1 AND service_open > 0";
+	else if (strcmp(ev->kind, "callback") == 0)
+		sql = "UPDATE customer_stats SET callbacks_open ="
+		    " callbacks_open - 1 WHERE customer_id = ?1 AND"
+		    " callbacks_open > 0";
+	else
+		return crm_stats_invalidate(db);
+	if ((s = crm__prepare(db, sql)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, ev->customer_id);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return crm__sqlerr(db, "cannot update customer_stats");
+	if (sqlite3_changes(db->sql) != 1)
+		return crm_stats_invalidate(db);        /* not as expected */
+	/* Closed at every cutoff of the window when at is before it; else
+	 * only at those after at, which the window shrinks to. */
+	if (at > w.from)
+		w.from = at;
+	if ((rc = put_stamp(db, &w)) != SQLITE_OK)
+		return crm__error(db, CRM_EFAIL, "cannot store the stamp of "
+		    "customer_stats: %s", sqlite3_errstr(rc));
+	return 0;
 }
