@@ -455,6 +455,41 @@ static void part_free(struct part *p)
 	p->cev = NULL;
 }
 
+/*
+ * disc_ids: the ids in [lo, hi] of the events with a discount, ascending,
+ * from the partial index events_discounted (a few pages when discounts
+ * are few). Reading events.discount_cents in the scan instead costs a
+ * quarter more time: it is the last column of a wide row. *out is NULL
+ * when there are none. Returns 0 or -1 (message on db).
+ */
+static int disc_ids(struct crm_db *db, int64_t lo, int64_t hi, int64_t **out,
+    size_t *n)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((st = crm__prepare(db, "SELECT id FROM events INDEXED BY "
+	    "events_discounted WHERE discount_cents > 0 AND id BETWEEN ? AND ? "
+	    "ORDER BY id")) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, lo);
+	sqlite3_bind_int64(st, 2, hi);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (grow(out, &cap, *n, sizeof(**out)) == -1) {
+			sqlite3_finalize(st);
+			return oom(db);
+		}
+		(*out)[(*n)++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return crm__sqlerr(db, "cannot read events");
+	return 0;
+}
+
 /* load_events: the purchases (into the buckets) and campaign events up to
  * the last day, of the part's rows. Uses nothing of h but what loading
  * the customers set, so that two parts can run at once. */
@@ -465,21 +500,27 @@ static int load_events(struct part *p)
 	const struct idmap *im = p->im;
 	struct buckets *bk = &p->bk;
 	sqlite3_stmt *st;
-	size_t ccap = 0, nrows = 0;
+	size_t ccap = 0, nrows = 0, nd, j = 0;
+	int64_t *disc;
 	int rc;
 	int32_t lastday = h->holdday > h->endday ? h->holdday : h->endday;
 
+	if (disc_ids(db, p->lo, p->hi, &disc, &nd) == -1)
+		return -1;
 	/* "+at": a full scan in table order; the index on at would cost a
 	 * random lookup per row. The kinds as = ... OR: IN (...) costs a
-	 * lookup in a temporary index per row (a fifth more time). */
-	/* NULL amounts and quantities read as 0: no purchase value, one item */
+	 * lookup in a temporary index per row (a fifth more time). In id
+	 * order, as the table is stored, so that the discounted ids are met
+	 * in the same order. NULL amounts and quantities read as 0: no
+	 * purchase value, one item. */
 	if ((st = crm__prepare(db, "SELECT customer_id, at, kind, "
-	    "amount_cents, quantity, category, channel, discount_cents > 0 "
-	    "FROM events "
+	    "amount_cents, quantity, category, channel, id FROM events "
 	    "WHERE id BETWEEN ? AND ? AND (kind = 'purchase' OR "
 	    "kind = 'campaign_sent' OR kind = 'campaign_response') AND "
-	    "+at < ?")) == NULL)
+	    "+at < ? ORDER BY id")) == NULL) {
+		free(disc);
 		return -1;
+	}
 	sqlite3_bind_int64(st, 1, p->lo);
 	sqlite3_bind_int64(st, 2, p->hi);
 	sqlite3_bind_int64(st, 3, midnight(h, lastday + 1));
@@ -503,6 +544,7 @@ static int load_events(struct part *p)
 			} else if ((k = index_of(h, im, id)) < 0)
 				continue;
 			if (++nrows >= UINT32_MAX - 1) {
+				free(disc);
 				sqlite3_finalize(st);
 				return crm__error(db, CRM_EDATA, "too many "
 				    "purchases to predict");
@@ -517,8 +559,14 @@ static int load_events(struct part *p)
 			e->e.cents = sat32(sqlite3_column_int64(st, 3));
 			q = sqlite3_column_int64(st, 4);
 			e->e.qty = (uint16_t)(q < 1 ? 1 : q > QTY_MAX ? QTY_MAX : q);
-			if (sqlite3_column_int(st, 7))
-				e->e.qty |= PEV_DISC;
+			if (nd) {
+				int64_t eid = sqlite3_column_int64(st, 7);
+
+				while (j < nd && disc[j] < eid)
+					j++;
+				if (j < nd && disc[j] == eid)
+					e->e.qty |= PEV_DISC;
+			}
 			if ((k = intern_get(&p->cats, (const char *)
 			    sqlite3_column_text(st, 5))) < 0)
 				goto nomem;
@@ -542,6 +590,7 @@ static int load_events(struct part *p)
 			c->resp = strcmp(kind, "campaign_response") == 0;
 		}
 	}
+	free(disc);
 	if (rc != SQLITE_DONE) {
 		crm__sqlerr(db, "cannot read events");
 		sqlite3_finalize(st);
@@ -550,6 +599,7 @@ static int load_events(struct part *p)
 	sqlite3_finalize(st);
 	return 0;
 nomem:
+	free(disc);
 	sqlite3_finalize(st);
 	return oom(db);
 }

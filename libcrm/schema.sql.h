@@ -146,4 +146,9 @@ static const char *const migration[] = {
 	"CREATE INDEX events_closed ON events(closed_at)"
 	" WHERE closed_at IS NOT NULL;"
 	"CREATE INDEX customers_created ON customers(created_at);",
+	/* 3 -> 4: the purchases with a discount, for crm-predict, which reads
+	 * their ids from here rather than the discount of every event (the
+	 * last column of a wide row: a quarter more time for its scan) */
+	"CREATE INDEX events_discounted ON events(id)"
+	" WHERE discount_cents > 0;",
 };
