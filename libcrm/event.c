@@ -130,28 +130,16 @@ int crm_event_check(struct crm_db *db, const struct crm_event *ev)
 	return 0;
 }
 
-int crm_event_insert(struct crm_db *db, struct crm_event *ev)
+void crm__event_bind(sqlite3_stmt *st, const struct crm_event *ev,
+    int64_t closed_at)
 {
 	const char *status = ev->status, *currency = ev->currency;
-	sqlite3_stmt *st;
-	int64_t now;
-	int rc;
 
-	if (crm_event_check(db, ev) == -1)
-		return -1;
 	if (status == NULL && crm_kind_closable(ev->kind))
 		status = "open";
 	if (currency == NULL && (ev->amount_cents != CRM_NONE ||
 	    ev->discount_cents != CRM_NONE))
 		currency = "EUR";
-	st = crm__stmt(db, STMT_EVENT_INSERT, "INSERT INTO events (customer_id,"
-	    " at, kind, channel, amount_cents, currency, quantity, product,"
-	    " category, rating, subject, body, ref, status, due_at, closed_at,"
-	    " source, created_at, discount_cents) VALUES (?1, ?2, ?3, ?4, ?5,"
-	    " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)");
-	if (st == NULL)
-		return -1;
-	now = crm_now();
 	sqlite3_bind_int64(st, 1, ev->customer_id);
 	sqlite3_bind_int64(st, 2, ev->at);
 	crm__bind_text(st, 3, ev->kind);
@@ -168,10 +156,27 @@ int crm_event_insert(struct crm_db *db, struct crm_event *ev)
 	crm__bind_text(st, 14, status);
 	crm__bind_int(st, 15, ev->due_at);
 	crm__bind_int(st, 16, status && strcmp(status, "closed") == 0 ?
-	    (ev->closed_at != CRM_NONE ? ev->closed_at : now) : CRM_NONE);
-	crm__bind_text(st, 17, ev->source);
-	sqlite3_bind_int64(st, 18, now);
-	crm__bind_int(st, 19, ev->discount_cents);
+	    closed_at : CRM_NONE);
+	crm__bind_int(st, 17, ev->discount_cents);
+}
+
+int crm_event_insert(struct crm_db *db, struct crm_event *ev)
+{
+	sqlite3_stmt *st;
+	int64_t now;
+	int rc;
+
+	if (crm_event_check(db, ev) == -1)
+		return -1;
+	st = crm__stmt(db, STMT_EVENT_INSERT, "INSERT INTO events (" CRM__EVENT_COLS
+	    ", source, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+	    " ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)");
+	if (st == NULL)
+		return -1;
+	now = crm_now();
+	crm__event_bind(st, ev, ev->closed_at != CRM_NONE ? ev->closed_at : now);
+	crm__bind_text(st, 18, ev->source);
+	sqlite3_bind_int64(st, 19, now);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)

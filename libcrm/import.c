@@ -429,12 +429,9 @@ static const char *const stmt_sql[S_MAX] = {
 	" VALUES (?1, ?2, ?3, ?4, ?5)",
 	"INSERT INTO tags (customer_id, tag) VALUES (?1, ?2)"
 	" ON CONFLICT DO NOTHING",
-	"INSERT INTO events (customer_id, at, kind, channel, amount_cents,"
-	" currency, quantity, product, category, rating, subject, body, ref,"
-	" status, due_at, closed_at, source, created_at, dedupe, batch_id,"
-	" discount_cents)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
-	" ?15, ?16, 'crm-import', ?17, ?18, ?19, ?20)"
+	"INSERT INTO events (" CRM__EVENT_COLS ", source, created_at, dedupe,"
+	" batch_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+	" ?13, ?14, ?15, ?16, ?17, 'crm-import', ?18, ?19, ?20)"
 	" ON CONFLICT (customer_id, dedupe) WHERE dedupe IS NOT NULL"
 	" DO NOTHING",
 	"SELECT batch_id FROM events WHERE customer_id = ?1 AND dedupe = ?2",
@@ -1080,40 +1077,17 @@ static int add_event(struct imp *im, struct crm_event *ev, int at_given,
     int *added)
 {
 	sqlite3_stmt *st;
-	const char *status = ev->status, *currency = ev->currency;
 	int64_t key, b;
 	int k, rc;
 
-	if (status == NULL && crm_kind_closable(ev->kind))
-		status = "open";
-	if (currency == NULL && (ev->amount_cents != CRM_NONE ||
-	    ev->discount_cents != CRM_NONE))
-		currency = "EUR";
 	for (k = 0; ; k++) {
 		key = dedupe(ev, at_given, k);
 		if ((st = stmt(im, S_EV)) == NULL)
 			return -1;
-		sqlite3_bind_int64(st, 1, ev->customer_id);
-		sqlite3_bind_int64(st, 2, ev->at);
-		crm__bind_text(st, 3, ev->kind);
-		crm__bind_text(st, 4, ev->channel);
-		crm__bind_int(st, 5, ev->amount_cents);
-		crm__bind_text(st, 6, currency);
-		crm__bind_int(st, 7, ev->quantity);
-		crm__bind_text(st, 8, ev->product);
-		crm__bind_text(st, 9, ev->category);
-		crm__bind_int(st, 10, ev->rating);
-		crm__bind_text(st, 11, ev->subject);
-		crm__bind_text(st, 12, ev->body);
-		crm__bind_text(st, 13, ev->ref);
-		crm__bind_text(st, 14, status);
-		crm__bind_int(st, 15, ev->due_at);
-		crm__bind_int(st, 16, status && strcmp(status, "closed") == 0 ?
-		    ev->at : CRM_NONE);
-		sqlite3_bind_int64(st, 17, im->now);
-		sqlite3_bind_int64(st, 18, key);
-		sqlite3_bind_int64(st, 19, im->batch);
-		crm__bind_int(st, 20, ev->discount_cents);
+		crm__event_bind(st, ev, ev->at);        /* closed when made */
+		sqlite3_bind_int64(st, 18, im->now);
+		sqlite3_bind_int64(st, 19, key);
+		sqlite3_bind_int64(st, 20, im->batch);
 		rc = sqlite3_step(st);
 		sqlite3_reset(st);
 		if (rc != SQLITE_DONE)

@@ -68,6 +68,18 @@ int crm__bind_int(sqlite3_stmt *st, int i, int64_t v);
 char *crm__col_text(sqlite3_stmt *st, int i, int *oom);
 int64_t crm__col_int(sqlite3_stmt *st, int i);
 
+/* CRM__EVENT_COLS, crm__event_bind (event.c): the columns of an event as
+ * stored by crm_event_insert and crm-import, bound to ?1..?17 of st from
+ * ev: an unset status "open" for a closable kind, an unset currency EUR
+ * when there is an amount, and closed_at the closing time when the status
+ * is closed. */
+#define CRM__EVENT_COLS "customer_id, at, kind, channel, amount_cents," \
+	" currency, quantity, product, category, rating, subject, body, ref," \
+	" status, due_at, closed_at, discount_cents"
+struct crm_event;
+void crm__event_bind(sqlite3_stmt *st, const struct crm_event *ev,
+    int64_t closed_at);
+
 /* crm__stats_fill (stats.c): the aggregates of the customers in st (ids
  * loaded, counters zero) as of st->cutoff, from the stored copy in
  * customer_stats brought up to date, or from all events (and stored when
@@ -80,9 +92,14 @@ int crm__stats_fill(struct crm_db *db, struct crm_stats *st);
  * the closing: the customer's open count goes down and the stamp's window
  * keeps the cutoffs after at; when that cannot be done they are dropped
  * (crm_stats_invalidate). 0 or -1. */
-struct crm_event;
 int crm__stats_closed(struct crm_db *db, const struct crm_event *ev,
     int64_t at);
+
+/* crm__stats_customers (rfm.c): append the customers of s (columns: id,
+ * erased), which it steps and finalises, to st->c with nothing counted.
+ * 0 or -1. */
+int crm__stats_customers(struct crm_db *db, struct crm_stats *st,
+    sqlite3_stmt *s);
 
 /* crm__stats_slot (rfm.c): the aggregates of customer id in st, erased or
  * not, or NULL. */

@@ -60,32 +60,6 @@ static int hexval(int c)
 	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-/* utf8_len: the length of the valid UTF-8 sequence at p (< e), or 0 when
- * it is invalid (overlong, surrogate, truncated, NUL). */
-static size_t utf8_len(const unsigned char *p, const unsigned char *e)
-{
-	unsigned long cp;
-	size_t i, k;
-
-	if (*p < 0x80)
-		return *p != 0;
-	if (*p < 0xc2 || *p > 0xf4)
-		return 0;
-	k = *p < 0xe0 ? 2 : *p < 0xf0 ? 3 : 4;
-	if ((size_t)(e - p) < k)
-		return 0;
-	cp = *p & (0x7fu >> k);
-	for (i = 1; i < k; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3fu);
-	}
-	if ((k == 3 && cp < 0x800) || (k == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return k;
-}
-
 /* add_utf8: append s[0..n) to out, each invalid UTF-8 byte as U+FFFD. */
 static void add_utf8(struct crm_buf *out, const char *s, size_t n)
 {
@@ -93,7 +67,8 @@ static void add_utf8(struct crm_buf *out, const char *s, size_t n)
 	size_t k;
 
 	while (p < e) {
-		if ((k = utf8_len(p, e)) == 0) {
+		if (*p == 0 || (k = crm_utf8_len((const char *)p,
+		    (size_t)(e - p))) == 0) {
 			crm_buf_adds(out, REPL);
 			p++;
 		} else {

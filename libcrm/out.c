@@ -166,40 +166,6 @@ static int put_line(struct crm_out *o, const char *const *v, size_t n)
 	return rc ? -1 : 0;
 }
 
-/* utf8_len: the length of the well-formed UTF-8 character at s (with
- * at most n bytes), or 0 if there is none. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned c = s[0], lo = 0x80, hi = 0xBF;
-	size_t k, j;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF) {
-		k = 1;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		k = 2;
-		if (c == 0xE0)
-			lo = 0xA0;
-		else if (c == 0xED)
-			hi = 0x9F;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		k = 3;
-		if (c == 0xF0)
-			lo = 0x90;
-		else if (c == 0xF4)
-			hi = 0x8F;
-	} else {
-		return 0;
-	}
-	if (n - 1 < k || s[1] < lo || s[1] > hi)
-		return 0;
-	for (j = 2; j <= k; j++)
-		if ((s[j] & 0xC0) != 0x80)
-			return 0;
-	return k + 1;
-}
-
 /* put_json_str: s as a JSON string; control characters escaped, bytes
  * that are not UTF-8 written as U+FFFD. */
 static int put_json_str(struct crm_out *o, const char *s)
@@ -231,7 +197,7 @@ static int put_json_str(struct crm_out *o, const char *s)
 			if (*p < 0x20) {
 				snprintf(esc, sizeof esc, "\\u%04x", *p);
 				rc |= put(o, esc, 6);
-			} else if ((k = utf8_len(p, n)) > 0) {
+			} else if ((k = crm_utf8_len((const char *)p, n)) > 0) {
 				rc |= put(o, (const char *)p, k);
 				p += k;
 				n -= k;

@@ -227,18 +227,18 @@ static int oom(struct crm_db *db)
 	return crm__error(db, CRM_EFAIL, "out of memory");
 }
 
-/* grow: make room for one more element in *p (size *cap of sz bytes). */
 /*
- * threads: 2 when work may run beside other work (two processors online),
- * else 1; $CRM_PREDICT_THREADS (1 or 2) says so for tests.
+ * threads: 2 when work may run beside other work (two processors online
+ * and it is worth a second thread), else 1; $CRM_PREDICT_THREADS (1 or 2)
+ * says so whatever the work, for tests.
  */
-static int threads(void)
+static int threads(int worth)
 {
 	const char *env = getenv("CRM_PREDICT_THREADS");
 
 	if (env && *env)
 		return atoi(env) > 1 ? 2 : 1;
-	return sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1;
+	return worth && sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1;
 }
 
 struct job {
@@ -262,7 +262,7 @@ static void both(void (*fa)(void *), void *a, void (*fb)(void *), void *b)
 	struct job j = { fb, b };
 	pthread_t th;
 
-	if (threads() > 1 && pthread_create(&th, NULL, job_run, &j) == 0) {
+	if (threads(1) > 1 && pthread_create(&th, NULL, job_run, &j) == 0) {
 		fa(a);
 		pthread_join(th, NULL);
 		return;
@@ -271,6 +271,7 @@ static void both(void (*fa)(void *), void *a, void (*fb)(void *), void *b)
 	fb(b);
 }
 
+/* grow: make room for one more element in *p (size *cap of sz bytes). */
 static int grow(void *pp, size_t *cap, size_t n, size_t sz)
 {
 	void **p = pp, *np;
@@ -923,9 +924,6 @@ static int split(struct crm_db *db, struct crm_db *db2, struct part *pt)
 {
 	sqlite3_stmt *st;
 	int64_t lo = 0, hi = -1;
-	const char *env = getenv("CRM_PREDICT_THREADS");
-	int want = env && *env ? atoi(env) : 0;
-
 	/* two subqueries: min and max together would scan an index */
 	if ((st = crm__prepare(db, "SELECT (SELECT min(id) FROM events), "
 	    "(SELECT max(id) FROM events)")) == NULL)
@@ -939,10 +937,7 @@ static int split(struct crm_db *db, struct crm_db *db2, struct part *pt)
 	pt[0].db = db;
 	pt[0].lo = lo;
 	pt[0].hi = hi;
-	if (want == 0)
-		want = hi - lo >= SPLIT_MIN && sysconf(_SC_NPROCESSORS_ONLN) > 1 ?
-		    2 : 1;
-	if (want < 2 || hi <= lo || db->path == NULL)
+	if (threads(hi - lo >= SPLIT_MIN) < 2 || hi <= lo || db->path == NULL)
 		return 1;
 	if (sqlite3_open_v2(db->path, &db2->sql, SQLITE_OPEN_READONLY |
 	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
@@ -2017,7 +2012,7 @@ int crm_predict_store_begin(struct crm_db *db, int all)
 		(void)store_stop();
 		return oom(db);
 	}
-	if (threads() > 1 && pthread_mutex_init(&store.mu, NULL) == 0) {
+	if (threads(1) > 1 && pthread_mutex_init(&store.mu, NULL) == 0) {
 		if (pthread_cond_init(&store.cv, NULL) != 0)
 			pthread_mutex_destroy(&store.mu);
 		else if (pthread_create(&store.th, NULL, store_thread, NULL) ==

@@ -164,23 +164,16 @@ void crm_stats_free(struct crm_stats *st)
 	free(st);
 }
 
-/* load_customers: the ids of all customers, the erased ones flagged: their
- * aggregates are kept (stored, see stats.c) but never ranked or shown. */
-static int load_customers(struct crm_db *db, struct crm_stats *st)
+int crm__stats_customers(struct crm_db *db, struct crm_stats *st,
+    sqlite3_stmt *s)
 {
-	sqlite3_stmt *s;
-	size_t cap = 1024;
+	size_t cap = st->n;
 	void *p;
 	int rc;
 
-	if ((st->c = malloc(cap * sizeof(*st->c))) == NULL)
-		return crm__error(db, CRM_EFAIL, "out of memory");
-	if ((s = crm__prepare(db, "SELECT id, erased_at IS NOT NULL"
-	    " FROM customers ORDER BY id")) == NULL)
-		return -1;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (st->n == cap) {
-			cap *= 2;
+			cap = cap ? cap * 2 : 1024;
 			if ((p = realloc(st->c, cap * sizeof(*st->c))) == NULL) {
 				sqlite3_finalize(s);
 				return crm__error(db, CRM_EFAIL, "out of memory");
@@ -197,6 +190,19 @@ static int load_customers(struct crm_db *db, struct crm_stats *st)
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
 		return crm__sqlerr(db, "cannot read customers");
+	return 0;
+}
+
+/* load_customers: the ids of all customers, the erased ones flagged: their
+ * aggregates are kept (stored, see stats.c) but never ranked or shown. */
+static int load_customers(struct crm_db *db, struct crm_stats *st)
+{
+	sqlite3_stmt *s;
+
+	if ((s = crm__prepare(db, "SELECT id, erased_at IS NOT NULL"
+	    " FROM customers ORDER BY id")) == NULL ||
+	    crm__stats_customers(db, st, s) == -1)
+		return -1;
 	st->maxid = st->n ? st->c[st->n - 1].id : 0;
 	/* A direct table when ids are dense, as they are unless rows were
 	 * inserted with made-up ids; else binary search. */

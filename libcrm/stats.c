@@ -454,35 +454,13 @@ static int exact(struct crm_db *db, int64_t cutoff, struct stamp *old,
 static int touched(struct crm_db *db, struct crm_stats *st, int64_t after)
 {
 	sqlite3_stmt *s;
-	size_t cap = 0;
-	void *p;
-	int rc;
 
 	if ((s = crm__prepare(db, "SELECT c.id, c.erased_at IS NOT NULL"
 	    " FROM customers c WHERE c.id IN (SELECT customer_id FROM events"
 	    " WHERE id > ?1) ORDER BY c.id")) == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, after);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (st->n == cap) {
-			cap = cap ? cap * 2 : 256;
-			if ((p = realloc(st->c, cap * sizeof(*st->c))) == NULL) {
-				sqlite3_finalize(s);
-				return crm__error(db, CRM_EFAIL, "out of memory");
-			}
-			st->c = p;
-		}
-		memset(&st->c[st->n], 0, sizeof(st->c[0]));
-		st->c[st->n].id = sqlite3_column_int64(s, 0);
-		st->c[st->n].erased = (uint8_t)sqlite3_column_int(s, 1);
-		st->c[st->n].first_purchase = st->c[st->n].last_purchase =
-		    st->c[st->n].last_contact = CRM_NONE;
-		st->n++;
-	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
-		return crm__sqlerr(db, "cannot read customers");
-	return 0;
+	return crm__stats_customers(db, st, s);
 }
 
 /* sync: bring customer_stats up to date for cutoff when it can be done by

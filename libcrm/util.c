@@ -189,10 +189,9 @@ slow:
 	return buf;
 }
 
-/* utf8_seq: the length of the well-formed UTF-8 character at s (at most n
- * bytes), or 0 if there is none. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
+size_t crm_utf8_len(const char *str, size_t n)
 {
+	const unsigned char *s = (const unsigned char *)str;
 	unsigned c = s[0], lo = 0x80, hi = 0xBF;
 	size_t k, j;
 
@@ -227,7 +226,7 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 size_t crm_term_char(const char *s, size_t n, int *repl)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t k = utf8_seq(p, n);
+	size_t k = crm_utf8_len(s, n);
 	unsigned u;
 
 	*repl = 0;
@@ -273,7 +272,7 @@ const char *crm_text_check(const char *s, int multiline)
 	size_t n = strlen(s), i = 0, k;
 
 	while (i < n) {
-		if ((k = utf8_seq(p + i, n - i)) == 0) {
+		if ((k = crm_utf8_len(s + i, n - i)) == 0) {
 			snprintf(why, sizeof(why), "invalid UTF-8 at byte %zu",
 			    i + 1);
 			return why;

@@ -48,6 +48,11 @@ void crm_buf_free(struct crm_buf *b);
 #define CRM_FIXBUF 352
 char *crm_fmt_fixed(char *buf, double v, int decimals);
 
+/* crm_utf8_len: the length of the well-formed UTF-8 character at s (n > 0
+ * bytes left; no overlongs, surrogates or code points above U+10FFFF), or
+ * 0 if none starts there. */
+size_t crm_utf8_len(const char *s, size_t n);
+
 /*
  * crm_term_char: look at the character at s (n > 0 bytes left) as a
  * terminal would. Returns its length in bytes (1 for a byte that does not

@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "util.h"
 #include "value.h"
 
 #define DATEMAX 64	/* longest date text we look at */
@@ -849,40 +850,11 @@ void crm_split_name(const char *name, char *first, char *last)
 
 int crm_utf8_valid(const char *s, size_t len)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	const unsigned char *end = p + len;
-	unsigned char lo, hi;
-	int n;
+	size_t i, k;
 
-	while (p < end) {
-		if (*p < 0x80) {
-			p++;
-			continue;
-		}
-		lo = 0x80;
-		hi = 0xbf;
-		if (*p >= 0xc2 && *p <= 0xdf)
-			n = 1;
-		else if (*p >= 0xe0 && *p <= 0xef) {
-			n = 2;
-			if (*p == 0xe0)
-				lo = 0xa0;	/* overlong */
-			else if (*p == 0xed)
-				hi = 0x9f;	/* surrogates */
-		} else if (*p >= 0xf0 && *p <= 0xf4) {
-			n = 3;
-			if (*p == 0xf0)
-				lo = 0x90;	/* overlong */
-			else if (*p == 0xf4)
-				hi = 0x8f;	/* above U+10FFFF */
-		} else
+	for (i = 0; i < len; i += k)
+		if ((k = crm_utf8_len(s + i, len - i)) == 0)
 			return 0;
-		if (end - p <= n || p[1] < lo || p[1] > hi)
-			return 0;
-		for (p += 2; --n > 0; p++)
-			if (*p < 0x80 || *p > 0xbf)
-				return 0;
-	}
 	return 1;
 }
 

@@ -35,22 +35,6 @@ stamp() {
 	sql "SELECT value FROM meta WHERE key = 'stats'"
 }
 
-# lock: hold the database's write lock in the background until unlock.
-lock() {
-	{ echo "BEGIN IMMEDIATE;"
-	  while [ ! -e "$TMP/unlock" ]; do sleep 0.1; done
-	  echo "COMMIT;"; } | sqlite3 "$CRM_DB" &
-	# until it is held
-	while sqlite3 -cmd ".timeout 0" "$CRM_DB" "BEGIN IMMEDIATE; ROLLBACK" \
-	    2>/dev/null; do sleep 0.1; done
-}
-
-unlock() {
-	touch "$TMP/unlock"
-	wait
-	rm -f "$TMP/unlock"
-}
-
 @test "stats: the first query stores them, the next uses them" {
 	fixture
 	[ -z "$(stamp)" ]
@@ -198,11 +182,11 @@ unlock() {
 	fixture
 	crm-log -q K11 purchase --amount 70
 	want=$(fresh)
-	lock
+	hold_lock
 	start=$(date +%s)
 	got=$(answer)
 	end=$(date +%s)
-	unlock
+	release_lock
 	[ "$got" = "$want" ]
 	# not waiting for the lock (5 s, the busy timeout)
 	[ $((end - start)) -lt 5 ]
@@ -218,9 +202,9 @@ unlock() {
 	crm-log -q K11 purchase --amount 70
 	crm-log -q K01 complaint
 	want=$(fresh)
-	lock
+	hold_lock
 	got=$(answer)
-	unlock
+	release_lock
 	[ "$(stamp)" = "$st" ]
 	[ "$got" = "$want" ]
 	[[ "$(crm-segment --columns ref,orders --where 'ref = K11')" == *"K11,1" ]]

@@ -36,16 +36,11 @@ nights() {
 	crm-import -q customers.csv events.csv
 	export CRM_NOW=2026-11-20T06:00:00
 	crm-report nightly --no-record >want
-	{ echo "BEGIN IMMEDIATE;"
-	  while [ ! -e unlock ]; do sleep 0.1; done
-	  echo "COMMIT;"; } | sqlite3 "$CRM_DB" &
-	while sqlite3 -cmd ".timeout 0" "$CRM_DB" "BEGIN IMMEDIATE; ROLLBACK" \
-	    2>/dev/null; do sleep 0.1; done
+	hold_lock
 	a=$(date +%s%N)
 	crm-report nightly --no-record >got 2>err
 	b=$(date +%s%N)
-	touch unlock
-	wait
+	release_lock
 	[ ! -s err ]
 	diff -u want got
 	# it waited for the lock a second at most, not the busy timeout
