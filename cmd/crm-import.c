@@ -1,6 +1,7 @@
 /* crm-import: bulk import of customers and events from spreadsheet
  * exports (CSV, TSV, German Excel), idempotent, with reject files,
- * batches and undo. The work is libcrm/import.c; this is the glue. */
+ * batches and undo. The work is libcrm/import*.c and batch.c; this is the
+ * glue. */
 #include <sys/stat.h>
 #include <err.h>
 #include <stdlib.h>
