@@ -373,26 +373,16 @@ static int create(struct imp *im, struct crm_customer *c)
 	return 0;
 }
 
-/*
- * merge: update customer id with the non-empty fields of c. *changed set.
- * *mine is set when the customer was created by this batch. Returns 0,
- * 1 rejected, -1.
- */
-static int merge(struct imp *im, int64_t id, struct crm_customer *c,
-    int *changed, int *mine)
+/* stored: customer id as stored (its text fields into *old, which the
+ * caller clears) and the batch that created it (*batch, CRM_NONE if
+ * none). 0 or -1. */
+static int stored(struct imp *im, int64_t id, struct crm_customer *old,
+    int64_t *batch)
 {
-	char wb[32];
-
-	struct crm_customer old = {0};
-	struct crm_buf d = {0}, a = {0};
 	sqlite3_stmt *st;
-	char buf[32], *nv;
-	const char *w;
 	size_t i;
-	int oom = 0, rc = -1;
-	int64_t ob;
+	int oom = 0;
 
-	*changed = 0;
 	if ((st = stmt(im, S_GET)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
@@ -401,17 +391,131 @@ static int merge(struct imp *im, int64_t id, struct crm_customer *c,
 		return crm__sqlerr(im->db, "cannot read customer");
 	}
 	for (i = 0; i < crm_customer_nfields; i++)
-		*crm_customer_str(&old, i) = crm__col_text(st, (int)i, &oom);
-	ob = crm__col_int(st, (int)i);
+		*crm_customer_str(old, i) = crm__col_text(st, (int)i, &oom);
+	*batch = crm__col_int(st, (int)i);
 	sqlite3_reset(st);
-	*mine = ob == im->batch;
-	if (oom) {
-		crm__error(im->db, CRM_EFAIL, "out of memory");
-		goto out;
+	if (oom)
+		return crm__error(im->db, CRM_EFAIL, "out of memory");
+	return 0;
+}
+
+/* json_value: s as a JSON string, or null. */
+static void json_value(struct crm_buf *b, const char *s)
+{
+	if (s)
+		crm_buf_addjson(b, s);
+	else
+		crm_buf_adds(b, "null");
+}
+
+/*
+ * patch: the non-empty fields of c over old (attrs merged key by key),
+ * each change reported (w names the customer) and written down twice:
+ * the old value into the object d (for undo: {"city":"Bonn",...}), old
+ * and new into the object a (for the audit: {"city":{"old":..,"new":..}},
+ * as crm-add writes it), both left open for the caller to close.
+ * *changed set when something changed. 0 or -1.
+ */
+static int patch(struct imp *im, struct crm_customer *old,
+    struct crm_customer *c, const char *w, struct crm_buf *d,
+    struct crm_buf *a, int *changed)
+{
+	const char *name;
+	char **o, *nv;
+	const char *n;
+	size_t i;
+
+	for (i = 0; i < crm_customer_nfields; i++) {
+		o = crm_customer_str(old, i);
+		n = *crm_customer_str(c, i);
+		name = crm_customer_fields[i].name;
+		if (n == NULL)
+			continue;
+		if (strcmp(name, "attrs") == 0) {
+			if ((nv = crm_json_patch(im->db, *o ? *o : "{}", n)) ==
+			    NULL)
+				return -1;
+		} else if ((nv = strdup(n)) == NULL) {
+			return crm__error(im->db, CRM_EFAIL, "out of memory");
+		}
+		if (*o && strcmp(*o, nv) == 0) {
+			free(nv);
+			continue;
+		}
+		crm_buf_addc(d, d->len ? ',' : '{');
+		crm_buf_addjson(d, name);
+		crm_buf_addc(d, ':');
+		json_value(d, *o);
+		crm_buf_addc(a, a->len ? ',' : '{');
+		crm_buf_addjson(a, name);
+		crm_buf_adds(a, ":{\"old\":");
+		json_value(a, *o);
+		crm_buf_adds(a, ",\"new\":");
+		crm_buf_addjson(a, nv);
+		crm_buf_addc(a, '}');
+		change(im, "update", w, name, *o, nv);
+		free(*o);
+		*o = nv;
+		*changed = 1;
 	}
+	return 0;
+}
+
+/* update: store the merged customer; for one from before this batch
+ * (!mine), audit the change (a) and keep the old values (d) for undo. 0
+ * or -1. */
+static int update(struct imp *im, int64_t id, struct crm_customer *merged,
+    const char *d, const char *a, int mine)
+{
+	sqlite3_stmt *st;
+
+	if ((st = stmt(im, S_UPD)) == NULL)
+		return -1;
+	bind_customer(st, merged);
+	sqlite3_bind_int64(st, 13, im->now);
+	sqlite3_bind_int64(st, 14, id);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_reset(st);
+		return crm__sqlerr(im->db, "cannot store customer");
+	}
+	sqlite3_reset(st);
+	if (mine)
+		return 0;
+	if (crm_audit(im->db, "customer.update", id, 0, a) == -1 ||
+	    (st = stmt(im, S_CHANGE)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, im->batch);
+	sqlite3_bind_int64(st, 2, id);
+	crm__bind_text(st, 3, d);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_reset(st);
+		return crm__sqlerr(im->db, "cannot record change");
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
+/*
+ * merge: update customer id with the non-empty fields of c. *changed set.
+ * *mine is set when the customer was created by this batch. Returns 0,
+ * 1 rejected, -1.
+ */
+static int merge(struct imp *im, int64_t id, struct crm_customer *c,
+    int *changed, int *mine)
+{
+	struct crm_customer old = {0};
+	struct crm_buf d = {0}, a = {0};
+	char buf[32];
+	int64_t batch = 0;
+	int rc;
+
+	*changed = 0;
+	if ((rc = stored(im, id, &old, &batch)) != 0)
+		goto out;
+	*mine = batch == im->batch;
 	if (im->o->mode == CRM_IMPORT_CREATE && !*mine) {
 		rc = rejectf(im, "customer %s exists already (--mode create "
-		    "only adds customers)", who(&old, id, wb, sizeof(wb)));
+		    "only adds customers)", who(&old, id, buf, sizeof(buf)));
 		goto out;
 	}
 	if (c->ref && old.ref && strcmp(c->ref, old.ref) != 0) {
@@ -419,92 +523,16 @@ static int merge(struct imp *im, int64_t id, struct crm_customer *c,
 		    "ref %s, not %s", (long long)id, old.ref, c->ref);
 		goto out;
 	}
-	if ((rc = forgotten(im, c)) != 0)
+	if ((rc = forgotten(im, c)) != 0 ||
+	    (rc = patch(im, &old, c, who(&old, id, buf, sizeof(buf)), &d, &a,
+	    changed)) != 0 || !*changed)
 		goto out;
-	rc = -1;
-	w = who(&old, id, buf, sizeof(buf));
-	crm_buf_addc(&d, '{');
-	for (i = 0; i < crm_customer_nfields; i++) {
-		char **o = crm_customer_str(&old, i);
-		const char *n = *crm_customer_str(c, i);
-
-		if (n == NULL)
-			continue;
-		if (strcmp(crm_customer_fields[i].name, "attrs") == 0) {
-			if ((nv = crm_json_patch(im->db, *o ? *o : "{}", n)) ==
-			    NULL)
-				goto out;
-		} else if ((nv = strdup(n)) == NULL) {
-			crm__error(im->db, CRM_EFAIL, "out of memory");
-			goto out;
-		}
-		if (*o && strcmp(*o, nv) == 0) {
-			free(nv);
-			continue;
-		}
-		if (d.len > 1)
-			crm_buf_addc(&d, ',');
-		crm_buf_addjson(&d, crm_customer_fields[i].name);
-		crm_buf_addc(&d, ':');
-		if (*o)
-			crm_buf_addjson(&d, *o);
-		else
-			crm_buf_adds(&d, "null");
-		/* the audit entry: old and new, as crm-add writes it */
-		crm_buf_adds(&a, a.len ? "," : "{");
-		crm_buf_addjson(&a, crm_customer_fields[i].name);
-		crm_buf_adds(&a, ":{\"old\":");
-		if (*o)
-			crm_buf_addjson(&a, *o);
-		else
-			crm_buf_adds(&a, "null");
-		crm_buf_adds(&a, ",\"new\":");
-		crm_buf_addjson(&a, nv);
-		crm_buf_addc(&a, '}');
-		change(im, "update", w, crm_customer_fields[i].name, *o, nv);
-		free(*o);
-		*o = nv;
-		*changed = 1;
-	}
 	crm_buf_addc(&d, '}');
-	if (d.oom) {
-		crm__error(im->db, CRM_EFAIL, "out of memory");
-		goto out;
-	}
-	if (*changed) {
-		if ((st = stmt(im, S_UPD)) == NULL)
-			goto out;
-		bind_customer(st, &old);
-		sqlite3_bind_int64(st, 13, im->now);
-		sqlite3_bind_int64(st, 14, id);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			crm__sqlerr(im->db, "cannot store customer");
-			sqlite3_reset(st);
-			goto out;
-		}
-		sqlite3_reset(st);
-		if (!*mine) {
-			crm_buf_addc(&a, '}');
-			if (a.oom) {
-				crm__error(im->db, CRM_EFAIL, "out of memory");
-				goto out;
-			}
-			if (crm_audit(im->db, "customer.update", id, 0, a.s) == -1)
-				goto out;
-			if ((st = stmt(im, S_CHANGE)) == NULL)
-				goto out;
-			sqlite3_bind_int64(st, 1, im->batch);
-			sqlite3_bind_int64(st, 2, id);
-			crm__bind_text(st, 3, d.s);
-			if (sqlite3_step(st) != SQLITE_DONE) {
-				crm__sqlerr(im->db, "cannot record change");
-				sqlite3_reset(st);
-				goto out;
-			}
-			sqlite3_reset(st);
-		}
-	}
-	rc = 0;
+	crm_buf_addc(&a, '}');
+	if (d.oom || a.oom)
+		rc = crm__error(im->db, CRM_EFAIL, "out of memory");
+	else
+		rc = update(im, id, &old, d.s, a.s, *mine);
 out:
 	crm_customer_clear(&old);
 	crm_buf_free(&d);
@@ -701,17 +729,39 @@ static void describe(struct imp *im, const struct crm_event *ev)
 		crm_buf_addf(&im->tmp, " %s", ev->ref);
 }
 
-int crm__import_row(struct imp *im, char **f, size_t n)
-{
-	const char *v[CRM_I_NFIELDS] = {0}, *why;
-	struct crm_customer c = {0};
+/*
+ * A row on its way in: its values by field, then what they make: the
+ * event, the consents and tags, the customer and where it was found.
+ * crm__import_row takes it through a few steps, each of which returns 0
+ * (go on), 1 (rejected: the reason in im->reason) or -1 (a database
+ * error, or out of memory).
+ */
+struct row {
+	const char *v[CRM_I_NFIELDS];   /* trimmed cell, mapped, or constant */
+	int ev_cells;           /* the row has event cells: it is an event */
 	struct crm_event ev;
-	char *s, *tags[32], *tagbuf = NULL, *first = NULL, *last = NULL;
-	char wbuf[32], cur[4] = "", dcur[4] = "";
-	int cons[NCONSENT], ev_cells = 0, at_given = 0, oom = 0, rc = -1;
-	int has_data = 0, nkeys = 0, changed = 0, mine = 0, added = 0, isnew = 0;
-	size_t i, ntags = 0;
-	int64_t id = 0;
+	int at_given;
+	char cur[4], dcur[4];   /* currencies written with amount, discount */
+	int cons[NCONSENT];     /* 1, 0, -1 for none */
+	char *tags[32], *tagbuf;
+	size_t ntags;
+	int marks;              /* consents or tags given */
+	struct crm_customer c;
+	int has_data;           /* customer data beyond the key that finds it */
+	int64_t id;             /* the customer; 0 while new */
+	int isnew, mine, changed;
+	char wbuf[32];
+};
+
+/* row_values: the cells of f into r->v by field (value maps, the mapping
+ * file's constants and --kind applied) and unrecognised ones into
+ * im->attrs. A row longer than the header is rejected unless the extra
+ * cells are empty. */
+static int row_values(struct imp *im, struct row *r, char **f, size_t n)
+{
+	const char **v = r->v;
+	char *s;
+	size_t i;
 
 	if (n < im->nhdr)
 		return rejectf(im, "%zu fields, the header has %zu", n,
@@ -738,7 +788,7 @@ int crm__import_row(struct imp *im, char **f, size_t n)
 		if (v[im->colf[i]] == NULL) {
 			v[im->colf[i]] = s;
 			if (im->colf[i] >= CRM_I_AT)
-				ev_cells = 1;
+				r->ev_cells = 1;
 		}
 	}
 	if (im->attrs.len)
@@ -751,215 +801,297 @@ int crm__import_row(struct imp *im, char **f, size_t n)
 	}
 	if (v[CRM_I_KIND] == NULL)
 		v[CRM_I_KIND] = im->kind;
+	return 0;
+}
 
-	/* The event, checked before anything is written. */
-	crm_event_init(&ev);
-	if (ev_cells) {
-		if (v[CRM_I_KIND] == NULL)
-			return rejectf(im, "no kind: give a kind column or "
-			    "--kind");
-		ev.kind = (char *)v[CRM_I_KIND];
-		if (!crm_kind_valid(ev.kind))
-			return rejectf(im, "unknown kind \"%s\"; kinds are: %s "
-			    "(or map it in a mapping file)", ev.kind,
-			    crm_kind_list());
-		ev.at = im->now;
-		if (v[CRM_I_AT]) {
-			if (parse_date(im, v[CRM_I_AT], &ev.at, &why) == -1)
-				return rejectf(im, "invalid date \"%s\": %s%s",
-				    v[CRM_I_AT], why, im->datefmt ? "" :
-				    " (give date-format in a mapping file)");
-			at_given = 1;
-		}
-		if (v[CRM_I_AMOUNT] && crm_parse_money(v[CRM_I_AMOUNT],
-		    im->decimal, &ev.amount_cents, cur, &why) == -1)
-			return rejectf(im, "invalid amount \"%s\": %s%s",
-			    v[CRM_I_AMOUNT], why, im->decimal ? "" :
-			    " (give decimal in a mapping file)");
-		if (v[CRM_I_DISCOUNT] && crm_parse_money(v[CRM_I_DISCOUNT],
-		    im->decimal, &ev.discount_cents, dcur, &why) == -1)
-			return rejectf(im, "invalid discount \"%s\": %s (an "
-			    "amount such as 5.00%s)", v[CRM_I_DISCOUNT], why,
-			    im->decimal ? "" : "; give decimal in a mapping file");
-		if (dcur[0] && (cur[0] || v[CRM_I_CURRENCY]) && strcmp(dcur,
-		    v[CRM_I_CURRENCY] ? v[CRM_I_CURRENCY] : cur) != 0)
-			return rejectf(im, "the discount \"%s\" is in %s, the "
-			    "amount in %s", v[CRM_I_DISCOUNT], dcur,
-			    v[CRM_I_CURRENCY] ? v[CRM_I_CURRENCY] : cur);
-		if (v[CRM_I_QUANTITY] && crm_parse_int(v[CRM_I_QUANTITY], 0,
-		    INT32_MAX, &ev.quantity, &why) == -1)
-			return rejectf(im, "invalid quantity \"%s\": %s",
-			    v[CRM_I_QUANTITY], why);
-		if (v[CRM_I_RATING] && crm_parse_int(v[CRM_I_RATING], 1, 5,
-		    &ev.rating, &why) == -1)
-			return rejectf(im, "invalid rating \"%s\": a whole "
-			    "number from 1 to 5", v[CRM_I_RATING]);
-		if (v[CRM_I_DUE] && crm_parse_date(v[CRM_I_DUE], im->datefmt,
-		    im->now, &ev.due_at, &why) == -1)
-			return rejectf(im, "invalid due date \"%s\": %s",
-			    v[CRM_I_DUE], why);
-		ev.currency = (char *)(v[CRM_I_CURRENCY] ? v[CRM_I_CURRENCY] :
-		    cur[0] ? cur : dcur[0] ? dcur : NULL);
-		ev.channel = (char *)v[CRM_I_CHANNEL];
-		ev.product = (char *)v[CRM_I_PRODUCT];
-		ev.category = (char *)v[CRM_I_CATEGORY];
-		ev.subject = (char *)v[CRM_I_SUBJECT];
-		ev.body = (char *)v[CRM_I_BODY];
-		ev.ref = (char *)v[CRM_I_EVREF];
-		ev.status = (char *)v[CRM_I_STATUS];
-		if (crm_event_check(im->db, &ev) == -1)
-			return rejectf(im, "%s", crm_errmsg(im->db));
+/* row_event: the event of a row with event cells, parsed in the file's
+ * dialect and checked before anything is written. */
+static int row_event(struct imp *im, struct row *r)
+{
+	const char **v = r->v, *why;
+	struct crm_event *ev = &r->ev;
+
+	if (v[CRM_I_KIND] == NULL)
+		return rejectf(im, "no kind: give a kind column or --kind");
+	ev->kind = (char *)v[CRM_I_KIND];
+	if (!crm_kind_valid(ev->kind))
+		return rejectf(im, "unknown kind \"%s\"; kinds are: %s (or map "
+		    "it in a mapping file)", ev->kind, crm_kind_list());
+	ev->at = im->now;
+	if (v[CRM_I_AT]) {
+		if (parse_date(im, v[CRM_I_AT], &ev->at, &why) == -1)
+			return rejectf(im, "invalid date \"%s\": %s%s",
+			    v[CRM_I_AT], why, im->datefmt ? "" :
+			    " (give date-format in a mapping file)");
+		r->at_given = 1;
 	}
+	if (v[CRM_I_AMOUNT] && crm_parse_money(v[CRM_I_AMOUNT], im->decimal,
+	    &ev->amount_cents, r->cur, &why) == -1)
+		return rejectf(im, "invalid amount \"%s\": %s%s",
+		    v[CRM_I_AMOUNT], why, im->decimal ? "" :
+		    " (give decimal in a mapping file)");
+	if (v[CRM_I_DISCOUNT] && crm_parse_money(v[CRM_I_DISCOUNT],
+	    im->decimal, &ev->discount_cents, r->dcur, &why) == -1)
+		return rejectf(im, "invalid discount \"%s\": %s (an amount such "
+		    "as 5.00%s)", v[CRM_I_DISCOUNT], why, im->decimal ? "" :
+		    "; give decimal in a mapping file");
+	if (r->dcur[0] && (r->cur[0] || v[CRM_I_CURRENCY]) && strcmp(r->dcur,
+	    v[CRM_I_CURRENCY] ? v[CRM_I_CURRENCY] : r->cur) != 0)
+		return rejectf(im, "the discount \"%s\" is in %s, the amount in "
+		    "%s", v[CRM_I_DISCOUNT], r->dcur,
+		    v[CRM_I_CURRENCY] ? v[CRM_I_CURRENCY] : r->cur);
+	if (v[CRM_I_QUANTITY] && crm_parse_int(v[CRM_I_QUANTITY], 0,
+	    INT32_MAX, &ev->quantity, &why) == -1)
+		return rejectf(im, "invalid quantity \"%s\": %s",
+		    v[CRM_I_QUANTITY], why);
+	if (v[CRM_I_RATING] && crm_parse_int(v[CRM_I_RATING], 1, 5,
+	    &ev->rating, &why) == -1)
+		return rejectf(im, "invalid rating \"%s\": a whole number from 1 "
+		    "to 5", v[CRM_I_RATING]);
+	if (v[CRM_I_DUE] && crm_parse_date(v[CRM_I_DUE], im->datefmt,
+	    im->now, &ev->due_at, &why) == -1)
+		return rejectf(im, "invalid due date \"%s\": %s", v[CRM_I_DUE],
+		    why);
+	ev->currency = (char *)(v[CRM_I_CURRENCY] ? v[CRM_I_CURRENCY] :
+	    r->cur[0] ? r->cur : r->dcur[0] ? r->dcur : NULL);
+	ev->channel = (char *)v[CRM_I_CHANNEL];
+	ev->product = (char *)v[CRM_I_PRODUCT];
+	ev->category = (char *)v[CRM_I_CATEGORY];
+	ev->subject = (char *)v[CRM_I_SUBJECT];
+	ev->body = (char *)v[CRM_I_BODY];
+	ev->ref = (char *)v[CRM_I_EVREF];
+	ev->status = (char *)v[CRM_I_STATUS];
+	if (crm_event_check(im->db, ev) == -1)
+		return rejectf(im, "%s", crm_errmsg(im->db));
+	return 0;
+}
 
-	/* Consents and tags, checked. */
+/* row_marks: the consents and tags of the row, checked: yes or no in the
+ * words spreadsheets use; at most 32 tags, each at most 127 bytes,
+ * lower-cased. */
+static int row_marks(struct imp *im, struct row *r)
+{
+	const char *s;
+	char *t;
+	size_t i;
+
 	for (i = 0; i < NCONSENT; i++) {
-		cons[i] = -1;
-		if (v[CRM_I_C_EMAIL + i] == NULL)
+		r->cons[i] = -1;
+		if ((s = r->v[CRM_I_C_EMAIL + i]) == NULL)
 			continue;
-		if ((cons[i] = yesno(v[CRM_I_C_EMAIL + i])) == -1)
+		if ((r->cons[i] = yesno(s)) == -1)
 			return rejectf(im, "invalid %s \"%s\": yes or no (ja, "
 			    "nein, 1, 0)", crm_ifield_name(CRM_I_C_EMAIL + i),
-			    v[CRM_I_C_EMAIL + i]);
-		has_data = 1;
+			    s);
+		r->marks = 1;
 	}
-	if (v[CRM_I_TAGS]) {
-		if ((tagbuf = strdup(v[CRM_I_TAGS])) == NULL)
-			return crm__error(im->db, CRM_EFAIL, "out of memory");
-		for (s = strtok(tagbuf, ",;"); s && ntags < 32;
-		    s = strtok(NULL, ",;")) {
-			s = crm_strtrim(s);
-			if (*s == '\0')
-				continue;
-			if (strlen(s) > 127) {
-				free(tagbuf);
-				return rejectf(im, "tag longer than 127 bytes");
-			}
-			for (char *p = s; *p; p++)
-				*p = (char)tolower((unsigned char)*p);
-			tags[ntags++] = s;
-			has_data = 1;
-		}
+	if (r->v[CRM_I_TAGS] == NULL)
+		return 0;
+	if ((r->tagbuf = strdup(r->v[CRM_I_TAGS])) == NULL)
+		return crm__error(im->db, CRM_EFAIL, "out of memory");
+	for (t = strtok(r->tagbuf, ",;"); t && r->ntags < 32;
+	    t = strtok(NULL, ",;")) {
+		t = crm_strtrim(t);
+		if (*t == '\0')
+			continue;
+		if (strlen(t) > 127)
+			return rejectf(im, "tag longer than 127 bytes");
+		for (char *p = t; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+		r->tags[r->ntags++] = t;
+		r->marks = 1;
 	}
+	return 0;
+}
 
-	/* The customer. */
-	c.ref = dupstr(v[CRM_I_REF], &oom);
-	c.first_name = dupstr(v[CRM_I_FIRST], &oom);
-	c.last_name = dupstr(v[CRM_I_LAST], &oom);
-	if (v[CRM_I_NAME] && (!c.first_name || !c.last_name)) {
+/* row_customer: the customer the row describes, from its fields (a full
+ * name split into first and last where those are missing; street and
+ * house number joined; unrecognised cells as attrs), normalised. */
+static int row_customer(struct imp *im, struct row *r)
+{
+	struct crm_customer *c = &r->c;
+	const char **v = r->v;
+	char *first = NULL, *last = NULL;
+	int oom = 0;
+
+	c->ref = dupstr(v[CRM_I_REF], &oom);
+	c->first_name = dupstr(v[CRM_I_FIRST], &oom);
+	c->last_name = dupstr(v[CRM_I_LAST], &oom);
+	if (v[CRM_I_NAME] && (!c->first_name || !c->last_name)) {
 		size_t k = strlen(v[CRM_I_NAME]) + 1;
+
 		if ((first = malloc(k)) == NULL || (last = malloc(k)) == NULL)
 			oom = 1;
 		else {
 			crm_split_name(v[CRM_I_NAME], first, last);
-			if (!c.first_name && *first)
-				c.first_name = dupstr(first, &oom);
-			if (!c.last_name && *last)
-				c.last_name = dupstr(last, &oom);
+			if (!c->first_name && *first)
+				c->first_name = dupstr(first, &oom);
+			if (!c->last_name && *last)
+				c->last_name = dupstr(last, &oom);
 		}
 		free(first);
 		free(last);
 	}
-	c.company = dupstr(v[CRM_I_COMPANY], &oom);
-	c.email = dupstr(v[CRM_I_EMAIL], &oom);
-	c.phone = dupstr(v[CRM_I_PHONE], &oom);
+	c->company = dupstr(v[CRM_I_COMPANY], &oom);
+	c->email = dupstr(v[CRM_I_EMAIL], &oom);
+	c->phone = dupstr(v[CRM_I_PHONE], &oom);
 	if (v[CRM_I_STREET] && v[CRM_I_HOUSENO]) {
 		crm_buf_reset(&im->tmp);
 		crm_buf_addf(&im->tmp, "%s %s", v[CRM_I_STREET],
 		    v[CRM_I_HOUSENO]);
-		c.street = dupstr(im->tmp.oom ? NULL : im->tmp.s, &oom);
+		c->street = dupstr(im->tmp.oom ? NULL : im->tmp.s, &oom);
 	} else {
-		c.street = dupstr(v[CRM_I_STREET], &oom);
+		c->street = dupstr(v[CRM_I_STREET], &oom);
 	}
-	c.postal_code = dupstr(v[CRM_I_POSTAL], &oom);
-	c.city = dupstr(v[CRM_I_CITY], &oom);
-	c.country = dupstr(v[CRM_I_COUNTRY], &oom);
-	c.notes = dupstr(v[CRM_I_NOTES], &oom);
-	c.attrs = dupstr(im->attrs.len ? im->attrs.s : NULL, &oom);
-	if (oom || im->attrs.oom) {
-		crm__error(im->db, CRM_EFAIL, "out of memory");
-		goto out;
-	}
-	if (crm_customer_normalise(im->db, &c) == -1) {
-		rc = crm_errcode(im->db) == CRM_EDATA ?
+	c->postal_code = dupstr(v[CRM_I_POSTAL], &oom);
+	c->city = dupstr(v[CRM_I_CITY], &oom);
+	c->country = dupstr(v[CRM_I_COUNTRY], &oom);
+	c->notes = dupstr(v[CRM_I_NOTES], &oom);
+	c->attrs = dupstr(im->attrs.len ? im->attrs.s : NULL, &oom);
+	if (oom || im->attrs.oom)
+		return crm__error(im->db, CRM_EFAIL, "out of memory");
+	if (crm_customer_normalise(im->db, c) == -1)
+		return crm_errcode(im->db) == CRM_EDATA ?
 		    rejectf(im, "%s", crm_errmsg(im->db)) : -1;
-		goto out;
+	return 0;
+}
+
+/* nkeys: how many of ref, email and phone c has. */
+static int nkeys(const struct crm_customer *c)
+{
+	return !!c->ref + !!c->email + !!c->phone;
+}
+
+/* row_find: the customer the row is (r->id, 0 for a new one). A row with
+ * nothing but a ref, like the one before it, is taken for the same
+ * customer without a lookup (files of events grouped by customer). */
+static int row_find(struct imp *im, struct row *r)
+{
+	const struct crm_customer *c = &r->c;
+	int rc;
+
+	if (!r->has_data && nkeys(c) == 1 && c->ref && im->lastid &&
+	    strcmp(c->ref, im->lastref) == 0 && (im->match & CRM_MATCH_REF)) {
+		r->id = im->lastid;
+		return 0;
 	}
-	nkeys = !!c.ref + !!c.email + !!c.phone;
-	for (i = 0; i < crm_customer_nfields; i++)
-		if (*crm_customer_str(&c, i))
-			has_data++;
-	has_data = has_data > 1 || (has_data == 1 && nkeys == 0);
-	if (nkeys == 0) {
-		rc = has_data || ev_cells ? rejectf(im, "no ref, email or "
-		    "phone to recognise the customer by") : 2;
-		goto out;
+	if ((rc = find(im, c, &r->id)) != 0)
+		return rc;
+	im->lastid = 0;
+	if (r->id && c->ref && strlen(c->ref) < sizeof(im->lastref)) {
+		strcpy(im->lastref, c->ref);
+		im->lastid = r->id;
 	}
-	if (!has_data && nkeys == 1 && c.ref && im->lastid &&
-	    strcmp(c.ref, im->lastref) == 0 && (im->match & CRM_MATCH_REF)) {
-		id = im->lastid;
-	} else {
-		if ((rc = find(im, &c, &id)) != 0)
-			goto out;
-		im->lastid = 0;
-		if (id && c.ref && strlen(c.ref) < sizeof(im->lastref)) {
-			strcpy(im->lastref, c.ref);
-			im->lastid = id;
-		}
-	}
-	rc = -1;
-	if (id == 0) {
-		if (im->o->mode == CRM_IMPORT_UPDATE) {
-			rc = rejectf(im, "no customer %s (--mode update only "
-			    "changes customers)", who(&c, 0, wbuf, sizeof(wbuf)));
-			goto out;
-		}
-		if ((rc = forgotten(im, &c)) != 0 || (rc = create(im, &c)) != 0)
-			goto out;
-		id = c.id;
-		isnew = mine = 1;
+	return 0;
+}
+
+/* row_store_customer: create the customer (unless --mode update) or merge
+ * the row's data into it (unless --mode create); a row with only a key
+ * changes nothing. */
+static int row_store_customer(struct imp *im, struct row *r)
+{
+	int rc;
+
+	if (r->id == 0) {
+		if (im->o->mode == CRM_IMPORT_UPDATE)
+			return rejectf(im, "no customer %s (--mode update only "
+			    "changes customers)", who(&r->c, 0, r->wbuf,
+			    sizeof(r->wbuf)));
+		if ((rc = forgotten(im, &r->c)) != 0 ||
+		    (rc = create(im, &r->c)) != 0)
+			return rc;
+		r->id = r->c.id;
+		r->isnew = r->mine = 1;
 		im->st->created++;
-	} else if (has_data) {
-		if ((rc = merge(im, id, &c, &changed, &mine)) != 0)
-			goto out;
-		rc = -1;
+	} else if (r->has_data) {
+		if ((rc = merge(im, r->id, &r->c, &r->changed, &r->mine)) != 0)
+			return rc;
 	} else if (im->o->mode == CRM_IMPORT_CREATE) {
-		rc = rejectf(im, "customer %s exists already (--mode create "
-		    "only adds customers)", who(&c, id, wbuf, sizeof(wbuf)));
+		return rejectf(im, "customer %s exists already (--mode create "
+		    "only adds customers)", who(&r->c, r->id, r->wbuf,
+		    sizeof(r->wbuf)));
+	}
+	return 0;
+}
+
+/* row_store_marks: the row's consents and tags, counted as a change. */
+static int row_store_marks(struct imp *im, struct row *r)
+{
+	size_t i;
+
+	for (i = 0; i < NCONSENT; i++)
+		if (r->cons[i] >= 0 && consent(im, r->id, r->isnew, (int)i,
+		    r->cons[i], &r->changed) == -1)
+			return -1;
+	for (i = 0; i < r->ntags; i++)
+		if (tag(im, r->id, r->mine, r->tags[i], &r->changed) == -1)
+			return -1;
+	return 0;
+}
+
+/* row_store_event: the row's event for the customer, unless it is there
+ * already (the same row imported before). */
+static int row_store_event(struct imp *im, struct row *r)
+{
+	int added = 0;
+
+	r->ev.customer_id = r->id;
+	if (add_event(im, &r->ev, r->at_given, &added) == -1)
+		return -1;
+	if (added)
+		im->st->events_added++;
+	else
+		im->st->events_present++;
+	if (im->o->on_change) {
+		describe(im, &r->ev);
+		change(im, added ? "event" : "present", who(&r->c, r->id,
+		    r->wbuf, sizeof(r->wbuf)), "", NULL, im->tmp.s);
+	}
+	return 0;
+}
+
+int crm__import_row(struct imp *im, char **f, size_t n)
+{
+	struct row r;
+	size_t i;
+	int rc, fields = 0;
+
+	memset(&r, 0, sizeof(r));
+	crm_event_init(&r.ev);
+	if ((rc = row_values(im, &r, f, n)) != 0 ||
+	    (r.ev_cells && (rc = row_event(im, &r)) != 0) ||
+	    (rc = row_marks(im, &r)) != 0 ||
+	    (rc = row_customer(im, &r)) != 0)
+		goto out;
+	/* Customer data: more than the one key that finds the customer. */
+	for (i = 0; i < crm_customer_nfields; i++)
+		fields += *crm_customer_str(&r.c, i) != NULL;
+	fields += r.marks;
+	r.has_data = fields > 1 || (fields == 1 && nkeys(&r.c) == 0);
+	if (nkeys(&r.c) == 0) {
+		/* A row of nothing (all its cells ignored or empty) is passed
+		 * over; anything else needs a key. */
+		if (r.has_data || r.ev_cells)
+			rc = rejectf(im, "no ref, email or phone to recognise "
+			    "the customer by");
 		goto out;
 	}
-	for (i = 0; i < NCONSENT; i++)
-		if (cons[i] >= 0 && consent(im, id, isnew, (int)i, cons[i],
-		    &changed) == -1)
-			goto out;
-	for (i = 0; i < ntags; i++)
-		if (tag(im, id, mine, tags[i], &changed) == -1)
-			goto out;
-	if (!isnew && has_data && !mine) {
-		if (changed)
+	if ((rc = row_find(im, &r)) != 0 ||
+	    (rc = row_store_customer(im, &r)) != 0 ||
+	    (rc = row_store_marks(im, &r)) != 0)
+		goto out;
+	if (!r.isnew && r.has_data && !r.mine) {
+		if (r.changed)
 			im->st->updated++;
 		else
 			im->st->unchanged++;
 	}
-	if (ev_cells) {
-		ev.customer_id = id;
-		if (add_event(im, &ev, at_given, &added) == -1)
-			goto out;
-		if (added)
-			im->st->events_added++;
-		else
-			im->st->events_present++;
-		if (im->o->on_change) {
-			describe(im, &ev);
-			change(im, added ? "event" : "present",
-			    who(&c, id, wbuf, sizeof(wbuf)), "", NULL,
-			    im->tmp.s);
-		}
-	}
-	rc = 0;
+	if (r.ev_cells)
+		rc = row_store_event(im, &r);
 out:
-	free(tagbuf);
-	crm_customer_clear(&c);
-	return rc == 2 ? 0 : rc;
+	free(r.tagbuf);
+	crm_customer_clear(&r.c);
+	return rc;
 }
 
 /* ---- reject files ----------------------------------------------------- */
