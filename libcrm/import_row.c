@@ -27,17 +27,11 @@ static const char *const stmt_sql[S_MAX] = {
 	"SELECT id FROM customers WHERE ref = ?1",
 	"SELECT id FROM customers WHERE email = ?1",
 	"SELECT id, ref, email FROM customers WHERE phone = ?1 LIMIT 2",
-	"SELECT ref, first_name, last_name, company, email, phone, street,"
-	" postal_code, city, country, notes, attrs, batch_id"
-	" FROM customers WHERE id = ?1",
-	"INSERT INTO customers (ref, first_name, last_name, company, email,"
-	" phone, street, postal_code, city, country, notes, attrs, created_at,"
-	" updated_at, batch_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
-	" ?10, ?11, coalesce(?12, '{}'), ?13, ?13, ?14)",
-	"UPDATE customers SET ref = ?1, first_name = ?2, last_name = ?3,"
-	" company = ?4, email = ?5, phone = ?6, street = ?7, postal_code = ?8,"
-	" city = ?9, country = ?10, notes = ?11, attrs = coalesce(?12, '{}'),"
-	" updated_at = ?13 WHERE id = ?14",
+	"SELECT " CRM__CUSTOMER_COLS ", batch_id FROM customers WHERE id = ?1",
+	"INSERT INTO customers (" CRM__CUSTOMER_COLS ", created_at, updated_at,"
+	" batch_id) VALUES (" CRM__CUSTOMER_VALUES ", ?13, ?13, ?14)",
+	"UPDATE customers SET " CRM__CUSTOMER_SET ", updated_at = ?13"
+	" WHERE id = ?14",
 	"INSERT INTO batch_changes (batch_id, customer_id, old)"
 	" VALUES (?1, ?2, ?3)",
 	"SELECT granted FROM consents WHERE customer_id = ?1 AND channel = ?2"
@@ -323,15 +317,6 @@ static int find(struct imp *im, const struct crm_customer *c, int64_t *id)
 	return 0;
 }
 
-/* bind_customer: the 12 text fields as ?1..?12. */
-static void bind_customer(sqlite3_stmt *st, struct crm_customer *c)
-{
-	size_t i;
-
-	for (i = 0; i < crm_customer_nfields; i++)
-		crm__bind_text(st, (int)i + 1, *crm_customer_str(c, i));
-}
-
 /* forgotten: reject a row that would bring back a person erased with
  * crm-forget (unless --allow-forgotten). 0, 1 rejected, or -1. */
 static int forgotten(struct imp *im, const struct crm_customer *c)
@@ -353,7 +338,7 @@ static int create(struct imp *im, struct crm_customer *c)
 
 	if ((st = stmt(im, S_INS)) == NULL)
 		return -1;
-	bind_customer(st, c);
+	crm__customer_bind(st, c);
 	sqlite3_bind_int64(st, 13, im->now);
 	sqlite3_bind_int64(st, 14, im->batch);
 	if (sqlite3_step(st) != SQLITE_DONE) {
@@ -471,7 +456,7 @@ static int update(struct imp *im, int64_t id, struct crm_customer *merged,
 
 	if ((st = stmt(im, S_UPD)) == NULL)
 		return -1;
-	bind_customer(st, merged);
+	crm__customer_bind(st, merged);
 	sqlite3_bind_int64(st, 13, im->now);
 	sqlite3_bind_int64(st, 14, id);
 	if (sqlite3_step(st) != SQLITE_DONE) {
