@@ -13,6 +13,7 @@
 #include "mail.h"
 #include "privacy.h"
 #include "sha256.h"
+#include "fold.h"
 #include "rfm.h"
 #include "filter.h"
 #include "segment.h"
