@@ -466,7 +466,8 @@ static int write_row(struct crm_db *db, struct crm_customer *c, int64_t id)
 		return crm__sqlerr(db, "cannot store customer");
 	if (id == 0)
 		c->id = sqlite3_last_insert_rowid(db->sql);
-	return 0;
+	/* crm-find's keys of the names, city and phone */
+	return crm__find_keys(db, id ? id : c->id, c, id == 0);
 }
 
 /* json_of: the customer's fields as a JSON object (caller frees). */

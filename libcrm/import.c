@@ -814,6 +814,8 @@ static int create(struct imp *im, struct crm_customer *c)
 	}
 	sqlite3_reset(st);
 	c->id = sqlite3_last_insert_rowid(im->db->sql);
+	if (crm__find_keys(im->db, c->id, c, 1) == -1)
+		return -1;
 	if (im->o->on_change) {
 		w = who(c, c->id, buf, sizeof(buf));
 		for (i = 0; i < crm_customer_nfields; i++)
@@ -935,6 +937,8 @@ static int merge(struct imp *im, int64_t id, struct crm_customer *c,
 			goto out;
 		}
 		sqlite3_reset(st);
+		if (crm__find_keys(im->db, id, &old, 0) == -1)
+			goto out;
 		if (!*mine) {
 			crm_buf_addc(&a, '}');
 			if (a.oom) {
@@ -2140,7 +2144,8 @@ int crm_batch_undo(struct crm_db *db, int64_t id, long *customers_deleted,
 	sqlite3_bind_int64(st, 1, id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (restore(db, sqlite3_column_int64(st, 0),
-		    (const char *)sqlite3_column_text(st, 1)) == -1) {
+		    (const char *)sqlite3_column_text(st, 1)) == -1 ||
+		    crm__find_keys_reload(db, sqlite3_column_int64(st, 0)) == -1) {
 			sqlite3_finalize(st);
 			goto fail;
 		}
@@ -2181,6 +2186,8 @@ int crm_batch_undo(struct crm_db *db, int64_t id, long *customers_deleted,
 	}
 	if (run1(db, "DELETE FROM tags WHERE customer_id IN (SELECT id FROM"
 	    " customers WHERE batch_id = ?1)", id, NULL) < 0 ||
+	    run1(db, "DELETE FROM find_keys WHERE customer_id IN (SELECT id"
+	    " FROM customers WHERE batch_id = ?1)", id, NULL) < 0 ||
 	    run1(db, "DELETE FROM consents WHERE customer_id IN (SELECT id"
 	    " FROM customers WHERE batch_id = ?1)", id, NULL) < 0 ||
 	    (k = run1(db, "DELETE FROM customers WHERE batch_id = ?1", id,
