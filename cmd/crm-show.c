@@ -13,7 +13,8 @@ static void usage(int status)
 	fprintf(status ? stderr : stdout,
 	    "usage: crm-show [-qt] [-d db] [--format text|csv|tsv|json] [--excel]\n"
 	    "                [--wait seconds] customer...\n"
-	    "customer is a ref, an email address or #id.\n");
+	    "customer is a ref, an email address, a phone number or #id;\n"
+	    "to search by name: crm find text.\n");
 	exit(status);
 }
 
@@ -243,6 +244,26 @@ static void show_json(struct crm_db *db, const struct crm_customer *c,
 	crm_buf_free(&b);
 }
 
+/* resolve: the customer key names (a ref, an email address, #id or a
+ * phone number), or exit: 67 for nobody, suggesting crm find. */
+static void resolve(struct crm_db *db, const char *key, int64_t *id)
+{
+	int rc;
+
+	if ((rc = crm_customer_resolve(db, key, id)) == 1)
+		return;
+	if (rc == 0 && key[0] != '#' && !strchr(key, '@') &&
+	    (rc = crm_find_phone(db, key, id)) == 1)
+		return;
+	if (rc == 0 && crm_errcode(db) == CRM_ENOUSER) {
+		warnx("no customer \"%s\" (a ref, an email address, a phone "
+		    "number or #id); to search names: crm find %s",
+		    cmd_safe(key), cmd_safe(key));
+		cmd_exit(db, CRM_ENOUSER);
+	}
+	cmd_die(db);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -278,8 +299,8 @@ int main(int argc, char **argv)
 		cmd_event_header(out);
 	}
 	for (i = 0; i < argc; i++) {
-		if (crm_customer_resolve(db, argv[i], &id) != 1 ||
-		    crm_customer_get(db, id, &c) != 1)
+		resolve(db, argv[i], &id);
+		if (crm_customer_get(db, id, &c) != 1)
 			cmd_die(db);
 		if (text) {
 			if (i)

@@ -213,6 +213,37 @@ int crm_find_reindex(struct crm_db *db, int64_t *customers)
 	return crm__exec(db, "DELETE FROM meta WHERE key = 'find_keys'");
 }
 
+int crm_find_phone(struct crm_db *db, const char *text, int64_t *id)
+{
+	char norm[CRM_PHONEBUF];
+	const char *why;
+	sqlite3_stmt *st;
+	int rc, n = 0;
+
+	if (crm_parse_phone(text, NULL, norm, sizeof(norm), &why) == -1) {
+		crm__error(db, CRM_ENOUSER, "no customer \"%s\"", text);
+		return 0;
+	}
+	if ((st = crm__prepare(db, "SELECT id FROM customers WHERE phone = ?1"
+	    " AND erased_at IS NULL ORDER BY id LIMIT 2")) == NULL)
+		return -1;
+	crm__bind_text(st, 1, norm);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (n++ == 0)
+			*id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return crm__sqlerr(db, "cannot look up customer");
+	if (n == 1)
+		return 1;
+	if (n == 0)
+		crm__error(db, CRM_ENOUSER, "no customer with phone %s", norm);
+	else
+		crm__error(db, CRM_EDATA, "several customers have phone %s",
+		    norm);
+	return 0;
+}
+
 int crm__find_stale(struct crm_db *db)
 {
 	sqlite3_stmt *st;

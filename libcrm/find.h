@@ -35,6 +35,14 @@ int crm_find(struct crm_db *db, char *const *args, size_t nargs,
     size_t limit, int64_t **ids, size_t *n);
 
 /*
+ * crm_find_phone: the customer whose phone number is text (normalised as
+ * crm_parse_phone does). 1 with *id set; 0 when text is no phone number
+ * or nobody has it (CRM_ENOUSER), or when several have it (CRM_EDATA,
+ * saying so); -1 on error.
+ */
+int crm_find_phone(struct crm_db *db, const char *text, int64_t *id);
+
+/*
  * crm_find_reindex: compute the search keys of every customer again (they
  * are kept current by every write; this is for an upgrade of the Unicode
  * tables of libunistring, or a database written by other means). Call

@@ -64,12 +64,15 @@ load helper
 	crm-log -q K1 complaint --at 2026-11-01
 	# as schema 2 left it
 	sql "DROP INDEX events_closed; DROP INDEX customers_created; DROP INDEX events_discounted;
-	    PRAGMA user_version = 2"
+	    DROP TABLE find_keys; PRAGMA user_version = 2"
 	crm-add -q --ref K2
 	[ "$(sql 'PRAGMA user_version')" = 5 ]
 	[ "$(sql "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master WHERE name IN ('events_closed', 'customers_created', 'events_discounted') ORDER BY name)")" = "customers_created events_closed events_discounted" ]
 	[ "$(sql 'SELECT count(*) FROM customers')" = 2 ]
 	[ "$(sql 'SELECT count(*) FROM events')" = 1 ]
+	# the search keys of the customer who was there (schema 5)
+	[ "$(crm-find -q --columns ref mueller)" = "ref
+K1" ]
 }
 
 @test "reading a missing database is an error (66), and creates nothing" {
