@@ -165,4 +165,12 @@ static const char *const migration[] = {
 	"CREATE INDEX find_keys_customer ON find_keys(customer_id);"
 	"INSERT INTO meta (key, value) VALUES ('find_keys', 'stale')"
 	" ON CONFLICT (key) DO UPDATE SET value = excluded.value;",
+	/* 5 -> 6: events deleted with crm-log --delete that came from an
+	 * import, by their import key (events.dedupe), so that importing the
+	 * file again does not bring them back */
+	"CREATE TABLE deleted_events ("
+	" customer_id INTEGER NOT NULL,"
+	" dedupe INTEGER NOT NULL,"
+	" deleted_at INTEGER NOT NULL,"
+	" PRIMARY KEY (customer_id, dedupe)) WITHOUT ROWID;",
 };

@@ -160,9 +160,9 @@ crm-find: no customer matches "Nobody"'
 
 @test "a database of schema 4 gets the keys of its customers when opened" {
 	people
-	sql "DROP TABLE find_keys; DELETE FROM meta WHERE key = 'find_keys'; PRAGMA user_version = 4"
+	sql "DROP TABLE find_keys; DROP TABLE deleted_events; DELETE FROM meta WHERE key = 'find_keys'; PRAGMA user_version = 4"
 	[ "$(refs weiss)" = "K4" ]
-	[ "$(sql 'PRAGMA user_version')" = 5 ]
+	[ "$(sql 'PRAGMA user_version')" = 6 ]
 	[ "$(sql "SELECT count(*) FROM meta WHERE key = 'find_keys'")" = 0 ]
 	[ "$(refs 1234567)" = "K1" ]
 }
