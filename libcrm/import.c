@@ -404,7 +404,7 @@ out:
 /* ---- one import run --------------------------------------------------- */
 
 enum { S_REF, S_EMAIL, S_PHONE, S_GET, S_INS, S_UPD, S_CHANGE, S_CONS_GET,
-	S_CONS_INS, S_TAG, S_EV, S_EV_BATCH, S_MAX };
+	S_CONS_INS, S_TAG, S_EV, S_EV_BATCH, S_DELETED, S_MAX };
 
 static const char *const stmt_sql[S_MAX] = {
 	"SELECT id FROM customers WHERE ref = ?1",
@@ -435,6 +435,7 @@ static const char *const stmt_sql[S_MAX] = {
 	" ON CONFLICT (customer_id, dedupe) WHERE dedupe IS NOT NULL"
 	" DO NOTHING",
 	"SELECT batch_id FROM events WHERE customer_id = ?1 AND dedupe = ?2",
+	"SELECT 1 FROM deleted_events WHERE customer_id = ?1 AND dedupe = ?2",
 };
 
 #define NCONSENT 5
@@ -481,6 +482,9 @@ struct imp {
 	 * the bit is there from an earlier import, without a second look. */
 	unsigned char *evbits;
 	size_t nevbits;
+	/* whether deleted_events has rows (crm-log --delete): events
+	 * deleted are not imported again */
+	int deleted;
 	/* the last value mapped for each field (see mapped) */
 	struct memo { char from[32]; const char *to; int same, valid; }
 	    memo[CRM_I_NFIELDS];
@@ -1086,6 +1090,21 @@ static int add_event(struct imp *im, struct crm_event *ev, int at_given,
 
 	for (k = 0; ; k++) {
 		key = dedupe(ev, at_given, k);
+		if (im->deleted) {
+			/* deleted with crm-log --delete: stays deleted */
+			if ((st = stmt(im, S_DELETED)) == NULL)
+				return -1;
+			sqlite3_bind_int64(st, 1, ev->customer_id);
+			sqlite3_bind_int64(st, 2, key);
+			rc = sqlite3_step(st);
+			sqlite3_reset(st);
+			if (rc == SQLITE_ROW) {
+				*added = 0;
+				return 0;
+			}
+			if (rc != SQLITE_DONE)
+				return crm__sqlerr(im->db, "cannot read events");
+		}
 		if ((st = stmt(im, S_EV)) == NULL)
 			return -1;
 		crm__event_bind(st, ev, ev->at);        /* closed when made */
@@ -1611,6 +1630,14 @@ static int batch_begin(struct imp *im)
 	im->batch = sqlite3_last_insert_rowid(im->db->sql);
 	snprintf(im->source, sizeof(im->source), "crm-import batch %lld",
 	    (long long)im->batch);
+	if ((st = crm__prepare(im->db, "SELECT EXISTS (SELECT 1"
+	    " FROM deleted_events)")) == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	im->deleted = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return crm__sqlerr(im->db, "cannot read deleted events");
 	return 0;
 }
 
