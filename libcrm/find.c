@@ -353,14 +353,24 @@ static void word_set(struct q *q, const struct word *w)
 	size_t i;
 	char *like;
 
-	/* names: every folded part the start of a key */
+	/* names: every folded part the start of a key; the customers of
+	 * the longest part (the rarest, as a rule: "k4242" of "k4242.l")
+	 * are read, the others looked up in ('+' keeps SQLite from reading
+	 * every "l" through the index instead) */
 	if (w->nparts > 0) {
+		size_t longest = 0, more = 0;
+		for (i = 1; i < w->nparts; i++)
+			if (strlen(w->part[i].base) >
+			    strlen(w->part[longest].base))
+				longest = i;
 		crm_buf_adds(&q->sql, "SELECT customer_id AS id FROM (");
-		keys(q, &w->part[0]);
+		keys(q, &w->part[longest]);
 		crm_buf_adds(&q->sql, ") n0");
-		for (i = 1; i < w->nparts; i++) {
-			crm_buf_adds(&q->sql, i == 1 ? " WHERE" : " AND");
-			crm_buf_adds(&q->sql, " customer_id IN (");
+		for (i = 0; i < w->nparts; i++) {
+			if (i == longest)
+				continue;
+			crm_buf_adds(&q->sql, more++ ? " AND" : " WHERE");
+			crm_buf_adds(&q->sql, " +customer_id IN (");
 			keys(q, &w->part[i]);
 			crm_buf_addc(&q->sql, ')');
 		}
