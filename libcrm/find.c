@@ -276,7 +276,6 @@ struct word {
 	struct crm_fold *part;  /* its folded words */
 	size_t nparts;
 	char phone[CRM_PHONEBUF + 1];  /* phone key, "" if not a number */
-	char digits[CRM_PHONEBUF];     /* the number's digits reversed */
 	int64_t count;          /* customers it matches alone */
 };
 
@@ -522,7 +521,6 @@ static int make_word(struct crm_db *db, struct word *w, char *text)
 		/* "030/1234567" is +49301234567: the whole number */
 		phone_key(crm_parse_phone(text, NULL, norm, sizeof(norm),
 		    &why) == 0 ? norm : text, w->phone);
-		memcpy(w->digits, w->phone + 1, strlen(w->phone));
 	}
 	return 0;
 }
