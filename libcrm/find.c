@@ -815,7 +815,8 @@ int crm_find(struct crm_db *db, char *const *args, size_t nargs,
 		crm__sqlerr(db, "cannot search customers");
 		goto out;
 	}
-	qsort(hit, nhit, sizeof(*hit), by_rank);
+	if (nhit > 1)
+		qsort(hit, nhit, sizeof(*hit), by_rank);
 	if (limit > 0 && nhit > limit)
 		nhit = limit;
 	if (nhit && (*ids = malloc(nhit * sizeof(**ids))) == NULL) {
