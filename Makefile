@@ -15,7 +15,7 @@ HARDEN   ?= -D_FORTIFY_SOURCE=2 -fstack-protector-strong
 WERROR   ?= -Werror
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(WERROR) $(HARDEN) $(CFLAGS) \
              -DCRM_VERSION='"$(VERSION)"' -iquote libcrm -MMD -MP
-LDLIBS    = -lsqlite3 -lcsv -lm -lpthread
+LDLIBS    = -lsqlite3 -lcsv -lunistring -lm -lpthread
 
 LIB_SRC  = $(sort $(wildcard libcrm/*.c))
 LIB_OBJ  = $(LIB_SRC:.c=.o)

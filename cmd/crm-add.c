@@ -8,7 +8,7 @@
 #include "common.h"
 
 enum { OPT_UPDATE = OPT_COMMON_LAST, OPT_FIRST, OPT_LAST, OPT_POSTAL,
-	OPT_CONSENT, OPT_SET, OPT_NOTE, OPT_ALLOW };
+	OPT_CONSENT, OPT_SET, OPT_NOTE, OPT_ALLOW, OPT_UNTAG };
 
 static struct cmd_opts opts;
 static int update, allow;
@@ -16,6 +16,9 @@ static struct crm_customer given;       /* from the options */
 static const char *name;                /* --name, split into first/last */
 static char **tags, **consents, **sets; /* repeatable options (argv) */
 static size_t ntags, nconsents, nsets;
+static char **untags;                   /* --untag: removed, and imply
+                                           --update */
+static size_t nuntags;
 static int64_t *ids;                    /* what was stored, to print */
 static size_t nids, capids;
 
@@ -26,7 +29,8 @@ static void usage(int status)
 	    "               [--first name] [--last name] [-c|--company name]\n"
 	    "               [-e|--email addr] [-p|--phone number] [-s|--street street]\n"
 	    "               [--postal-code code] [-C|--city city] [-N|--country country]\n"
-	    "               [--note text] [-T|--tag tag]... [--consent channel=yes|no]...\n"
+	    "               [--note text] [-T|--tag tag]... [--untag tag]...\n"
+	    "               [--consent channel=yes|no]...\n"
 	    "               [--set key=value]... [--allow-forgotten]\n"
 	    "               [--format csv|tsv|table|json] [--excel] [--wait seconds]\n"
 	    "       crm-add [options] [--update] [file | -]\n");
@@ -97,6 +101,10 @@ static int store(struct crm_db *db, struct crm_customer *c,
 	if (id) {
 		if (crm_customer_merge(db, id, c, NULL) == -1)
 			return -1;
+	} else if (nuntags) {
+		warnx("no customer %s%s%s to untag", c->ref ? c->ref : "",
+		    c->ref && c->email ? " or " : "", c->email ? c->email : "");
+		return -3;
 	} else {
 		if (crm_customer_create(db, c) == -1)
 			return -1;
@@ -104,6 +112,9 @@ static int store(struct crm_db *db, struct crm_customer *c,
 	}
 	for (i = 0; i < ntag; i++)
 		if (crm_tag_add(db, id, tagv[i]) == -1)
+			return -1;
+	for (i = 0; i < nuntags; i++)
+		if (crm_tag_remove(db, id, untags[i], NULL) == -1)
 			return -1;
 	for (i = 0; i < ncons; i++) {
 		if ((eq = strchr(consv[i], '=')) == NULL ||
@@ -296,6 +307,7 @@ int main(int argc, char **argv)
 		{ "country",     required_argument, NULL, 'N' },
 		{ "note",        required_argument, NULL, OPT_NOTE },
 		{ "tag",         required_argument, NULL, 'T' },
+		{ "untag",       required_argument, NULL, OPT_UNTAG },
 		{ "consent",     required_argument, NULL, OPT_CONSENT },
 		{ "set",         required_argument, NULL, OPT_SET },
 		{ "allow-forgotten", no_argument,   NULL, OPT_ALLOW },
@@ -331,6 +343,10 @@ int main(int argc, char **argv)
 		case 'N': f = &given.country; break;
 		case OPT_NOTE: f = &given.notes; break;
 		case 'T': push(&tags, &ntags, optarg); fields = 1; break;
+		case OPT_UNTAG:
+			push(&untags, &nuntags, optarg);
+			update = fields = 1;
+			break;
 		case OPT_CONSENT: push(&consents, &nconsents, optarg); fields = 1; break;
 		case OPT_SET:
 			if ((eq = strchr(optarg, '=')) == NULL || eq == optarg)
@@ -354,6 +370,9 @@ int main(int argc, char **argv)
 		errx(CRM_EUSAGE, "nothing to add: give --ref, --name, --email ... "
 		    "or customers as CSV on standard input (see --help)");
 
+	if (nuntags && !given.ref && !given.email)
+		errx(CRM_EUSAGE, "--untag needs the customer: --ref or --email");
+
 	db = cmd_open(&opts, 0);
 	crm_db_allow_forgotten(db, allow);
 	if (crm_db_begin(db) == -1)
@@ -374,6 +393,8 @@ int main(int argc, char **argv)
 		if ((rc = store(db, &given, tags, ntags, consents, nconsents)) != 0) {
 			if (rc == -2)
 				cmd_exit(db, CRM_EUSAGE);
+			if (rc == -3)
+				cmd_exit(db, CRM_ENOUSER);
 			cmd_die(db);
 		}
 	} else if ((rc = add_file(db, argc ? argv[0] : "-")) != 0) {
@@ -396,6 +417,7 @@ int main(int argc, char **argv)
 	}
 	crm_customer_clear(&given);
 	free(tags);
+	free(untags);
 	free(consents);
 	free(sets);
 	free(ids);

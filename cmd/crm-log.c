@@ -11,7 +11,8 @@
 enum { OPT_AT = OPT_COMMON_LAST, OPT_AMOUNT, OPT_CURRENCY, OPT_QUANTITY,
 	OPT_PRODUCT, OPT_CATEGORY, OPT_CHANNEL, OPT_RATING, OPT_SUBJECT,
 	OPT_BODY, OPT_REF, OPT_STATUS, OPT_DUE, OPT_CLOSE, OPT_NOTE, OPT_MAIL,
-	OPT_DATEFMT, OPT_GRANTED, OPT_SOURCE, OPT_DISCOUNT };
+	OPT_DATEFMT, OPT_GRANTED, OPT_SOURCE, OPT_DISCOUNT, OPT_EDIT,
+	OPT_DELETE, OPT_REASON, OPT_KIND };
 
 #define MAIL_MAX (64u << 20)
 
@@ -21,6 +22,7 @@ static const char *datefmt, *at_arg, *due_arg, *note;
 static int consent = -1;        /* "consent" pseudo-kind: --granted 1/0 */
 static int64_t *cids;           /* customers whose consent was recorded */
 static size_t ncids, capcids;
+static unsigned cleared;        /* --edit: numbers given as "" (CRM_EV_*) */
 
 /* kinds: the kinds, wrapped to fit 80 columns. */
 static void kinds(FILE *fp)
@@ -53,6 +55,9 @@ static void usage(int status)
 	    "       crm-log [options] customer|- consent --channel ch --granted yes|no\n"
 	    "               [--at date] [--source text]\n"
 	    "       crm-log [-q] [-d db] --close event [--note text]\n"
+	    "       crm-log [-qt] [-d db] --edit event [--kind kind] [--at date]\n"
+	    "               [--amount money] [--subject text] ... (\"\" clears)\n"
+	    "       crm-log [-q] [-d db] --delete event --reason text\n"
 	    "       crm-log [-q] [-d db] --mail    (one email message on stdin)\n"
 	    "customer is a ref, an email address or #id. kinds:\n");
 	kinds(status ? stderr : stdout);
@@ -263,6 +268,70 @@ static void log_mail(struct crm_db *db)
 	crm_mail_clear(&m);
 }
 
+/* event_id: an event id option's value, or exit 64. */
+static int64_t event_id(const char *opt, const char *s)
+{
+	const char *why;
+	int64_t v;
+
+	if (crm_parse_int(s, 1, INT64_MAX, &v, &why) == -1)
+		errx(CRM_EUSAGE, "invalid %s \"%s\": an event id", opt, s);
+	return v;
+}
+
+/* delete: crm-log --delete; exits. */
+static void delete(const char *arg, const char *reason, const char *body)
+{
+	struct crm_db *db;
+	int64_t id = event_id("--delete", arg);
+
+	if (reason == NULL || *crm_strtrim((char *)reason) == '\0')
+		errx(CRM_EUSAGE, "--delete needs --reason: why the event goes "
+		    "(it is kept in the audit log)");
+	if (body || ev.kind || ev.subject || ev.channel || ev.ref ||
+	    ev.status || ev.product || ev.category || ev.currency ||
+	    at_arg || due_arg || cleared || ev.amount_cents != CRM_NONE ||
+	    ev.discount_cents != CRM_NONE || ev.quantity != CRM_NONE ||
+	    ev.rating != CRM_NONE)
+		errx(CRM_EUSAGE, "--delete takes only --reason");
+	db = cmd_open(&opts, CRM_DB_NOCREATE);
+	if (crm_db_begin(db) == -1 || crm_event_delete(db, id, reason) == -1 ||
+	    crm_db_commit(db) == -1)
+		cmd_die(db);
+	cmd_exit(db, 0);
+}
+
+/* edit: crm-log --edit with the field options in ev; exits. */
+static void edit(const char *arg, const char *body, const char *cur,
+    const char *dcur)
+{
+	struct crm_db *db;
+	char *bodybuf = NULL;
+	size_t len;
+	int changed;
+	int64_t id = event_id("--edit", arg);
+
+	if (ev.currency == NULL && cur[0])
+		ev.currency = (char *)cur;
+	if (ev.currency == NULL && dcur[0])
+		ev.currency = (char *)dcur;
+	ev.at = at_arg ? date("--at", at_arg) : CRM_NONE;
+	ev.due_at = due_arg ? date("--due", due_arg) : CRM_NONE;
+	if (body && strcmp(body, "-") == 0)
+		body = bodybuf = slurp(stdin, &len);
+	ev.body = (char *)body;
+	db = cmd_open(&opts, CRM_DB_NOCREATE);
+	if (crm_db_begin(db) == -1 ||
+	    crm_event_edit(db, id, &ev, cleared, &changed) == -1 ||
+	    crm_db_commit(db) == -1)
+		cmd_die(db);
+	if (!changed && !opts.quiet)
+		warnx("event %lld unchanged", (long long)id);
+	print(db, id, id);
+	free(bodybuf);
+	cmd_exit(db, 0);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -287,6 +356,10 @@ int main(int argc, char **argv)
 		{ "mail",        no_argument,       NULL, OPT_MAIL },
 		{ "granted",     required_argument, NULL, OPT_GRANTED },
 		{ "source",      required_argument, NULL, OPT_SOURCE },
+		{ "edit",        required_argument, NULL, OPT_EDIT },
+		{ "delete",      required_argument, NULL, OPT_DELETE },
+		{ "reason",      required_argument, NULL, OPT_REASON },
+		{ "kind",        required_argument, NULL, OPT_KIND },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct crm_db *db;
@@ -295,7 +368,8 @@ int main(int argc, char **argv)
 	int64_t v;
 	size_t len;
 	int ch, rc, mail = 0, granted = -1;
-	const char *source = NULL;
+	const char *source = NULL, *edit_arg = NULL, *delete_arg = NULL;
+	const char *reason = NULL;
 
 	cmd_init(&opts, argc, argv);
 	crm_event_init(&ev);
@@ -304,15 +378,28 @@ int main(int argc, char **argv)
 			continue;
 		switch (ch) {
 		case OPT_AT: at_arg = optarg; break;
-		case OPT_DUE: due_arg = optarg; break;
+		case OPT_DUE:
+			if (*optarg == '\0')
+				cleared |= CRM_EV_DUE;
+			else
+				due_arg = optarg;
+			break;
 		case OPT_DATEFMT: datefmt = optarg; break;
 		case OPT_AMOUNT:
+			if (*optarg == '\0') {
+				cleared |= CRM_EV_AMOUNT;
+				break;
+			}
 			if (crm_parse_money(optarg, 0, &ev.amount_cents, cur,
 			    &why) == -1)
 				errx(CRM_EDATA, "invalid amount \"%s\": %s (use "
 				    "59.90, 59,90 or 1.234,56 €)", optarg, why);
 			break;
 		case OPT_DISCOUNT:
+			if (*optarg == '\0') {
+				cleared |= CRM_EV_DISCOUNT;
+				break;
+			}
 			if (crm_parse_money(optarg, 0, &ev.discount_cents, dcur,
 			    &why) == -1)
 				errx(CRM_EDATA, "invalid discount \"%s\": %s (the "
@@ -321,12 +408,20 @@ int main(int argc, char **argv)
 			break;
 		case OPT_CURRENCY: ev.currency = optarg; break;
 		case OPT_QUANTITY:
+			if (*optarg == '\0') {
+				cleared |= CRM_EV_QUANTITY;
+				break;
+			}
 			if (crm_parse_int(optarg, 0, INT32_MAX, &ev.quantity,
 			    &why) == -1)
 				errx(CRM_EDATA, "invalid quantity \"%s\": %s",
 				    optarg, why);
 			break;
 		case OPT_RATING:
+			if (*optarg == '\0') {
+				cleared |= CRM_EV_RATING;
+				break;
+			}
 			if (crm_parse_int(optarg, 1, 5, &v, &why) == -1)
 				errx(CRM_EDATA, "invalid rating \"%s\": a whole "
 				    "number from 1 to 5", optarg);
@@ -348,11 +443,31 @@ int main(int argc, char **argv)
 				    "no", optarg);
 			break;
 		case OPT_SOURCE: source = optarg; break;
+		case OPT_EDIT: edit_arg = optarg; break;
+		case OPT_DELETE: delete_arg = optarg; break;
+		case OPT_REASON: reason = optarg; break;
+		case OPT_KIND: ev.kind = optarg; break;
 		default: usage(CRM_EUSAGE);
 		}
 	}
 	argc -= optind;
 	argv += optind;
+	if (edit_arg || delete_arg) {
+		if (argc != 0 || (edit_arg && delete_arg) || close_arg || mail ||
+		    granted != -1 || source || note)
+			usage(CRM_EUSAGE);
+		if (delete_arg)
+			delete(delete_arg, reason, body);
+		edit(edit_arg, body, cur, dcur);
+	}
+	if (reason)
+		errx(CRM_EUSAGE, "--reason goes with --delete");
+	if (cleared)
+		errx(CRM_EUSAGE, "an empty --amount, --discount, --quantity, "
+		    "--rating or --due clears it with --edit only");
+	if (ev.kind)
+		errx(CRM_EUSAGE, "--kind goes with --edit; the kind of a new "
+		    "event follows the customer");
 	if (close_arg || mail) {
 		if (argc != 0 || (close_arg && mail))
 			usage(CRM_EUSAGE);

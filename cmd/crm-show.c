@@ -11,9 +11,10 @@ static struct cmd_opts opts;
 static void usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-	    "usage: crm-show [-qt] [-d db] [--format text|csv|tsv|json] [--excel]\n"
-	    "                [--wait seconds] customer...\n"
-	    "customer is a ref, an email address or #id.\n");
+	    "usage: crm-show [-qt] [-d db] [--history] [--format text|csv|tsv|json]\n"
+	    "                [--excel] [--wait seconds] customer...\n"
+	    "customer is a ref, an email address, a phone number or #id;\n"
+	    "to search by name: crm find text.\n");
 	exit(status);
 }
 
@@ -243,23 +244,134 @@ static void show_json(struct crm_db *db, const struct crm_customer *c,
 	crm_buf_free(&b);
 }
 
+/* resolve: the customer key names (a ref, an email address, #id or a
+ * phone number), or exit: 67 for nobody, suggesting crm find. */
+static void resolve(struct crm_db *db, const char *key, int64_t *id)
+{
+	int rc;
+
+	if ((rc = crm_customer_resolve(db, key, id)) == 1)
+		return;
+	if (rc == 0 && key[0] != '#' && !strchr(key, '@') &&
+	    (rc = crm_find_phone(db, key, id)) == 1)
+		return;
+	if (rc == 0 && crm_errcode(db) == CRM_ENOUSER) {
+		warnx("no customer \"%s\" (a ref, an email address, a phone "
+		    "number or #id); to search names: crm find %s",
+		    cmd_safe(key), cmd_safe(key));
+		cmd_exit(db, CRM_ENOUSER);
+	}
+	cmd_die(db);
+}
+
+/* text_change: one line of the history for people: when, who, what,
+ * the event, the details, and the command on a line of its own. */
+static int text_change(const struct crm_change *c, void *arg)
+{
+	char t[CRM_TIMEBUF];
+
+	(void)arg;
+	printf("%-19s  %-8s  %-15s", crm_fmt_time(c->at, t),
+	    c->user ? safe(c->user) : "?", safe(c->action));
+	if (c->event_id)
+		printf("  #%lld", (long long)c->event_id);
+	if (c->detail && strcmp(c->detail, "{}") != 0)
+		printf("  %s", safe(c->detail));
+	putchar('\n');
+	if (c->command)
+		printf("%21s%s\n", "", safe(c->command));
+	return 0;
+}
+
+/* The writer and the customer, for row_change. */
+struct rows {
+	struct crm_out *out;
+	int64_t id;
+};
+
+/* row_change: one row of the history for scripts. */
+static int row_change(const struct crm_change *c, void *arg)
+{
+	const struct rows *r = arg;
+	char t[CRM_TIMEBUF], ev[24], id[24];
+	const char *v[7];
+
+	snprintf(id, sizeof(id), "%lld", (long long)r->id);
+	v[0] = id;
+	v[1] = crm_fmt_time(c->at, t);
+	v[2] = c->user;
+	v[3] = c->command;
+	v[4] = c->action;
+	snprintf(ev, sizeof(ev), "%lld", (long long)c->event_id);
+	v[5] = c->event_id ? ev : NULL;
+	v[6] = c->detail;
+	if (crm_out_row(r->out, v, 7) == -1)
+		err(CRM_EIO, "write error");
+	return 0;
+}
+
+/* history: the changes of the customers named, oldest first: as text
+ * under a title line for each, or one table of rows for scripts. */
+static void history(struct crm_db *db, int text, char **keys, int n)
+{
+	static const char *const cols[] = { "customer_id", "at", "user",
+	    "command", "action", "event", "detail" };
+	struct rows r = { NULL, 0 };
+	struct crm_customer *c;
+	int64_t id;
+	int i;
+
+	if (!text) {
+		r.out = cmd_out(&opts);
+		if (crm_out_header(r.out, cols, 7, "nssssns") == -1)
+			err(CRM_EIO, "write error");
+	}
+	for (i = 0; i < n; i++) {
+		resolve(db, keys[i], &id);
+		if (crm_customer_get(db, id, &c) != 1)
+			cmd_die(db);
+		if (text) {
+			printf("%sHistory of %s%s%s (%s%s#%lld)\n", i ? "\n" : "",
+			    c->first_name ? safe(c->first_name) : "",
+			    c->first_name && c->last_name ? " " : "",
+			    c->last_name ? safe(c->last_name) :
+			    c->first_name ? "" : c->company ? safe(c->company) :
+			    "customer", c->ref ? safe(c->ref) : "",
+			    c->ref ? ", " : "", (long long)id);
+		}
+		r.id = id;
+		if (crm_customer_history(db, id, text ? text_change :
+		    row_change, &r) == -1)
+			cmd_die(db);
+		crm_customer_free(c);
+	}
+	if (r.out)
+		cmd_out_done(r.out);
+	cmd_exit(db, 0);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		COMMON_OPTIONS,
+		{ "history", no_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct crm_customer *c;
 	struct crm_out *out = NULL;
 	struct crm_db *db;
 	int64_t id;
-	int ch, i, text;
+	int ch, i, text, hist = 0;
 
 	cmd_init(&opts, argc, argv);
 	text = 1;
 	while ((ch = getopt_long(argc, argv, COMMON_SHORT, longopts, NULL)) != -1) {
 		if (ch == OPT_FORMAT && strcmp(optarg, "text") == 0)
 			continue;
+		if (ch == 'H') {
+			hist = 1;
+			continue;
+		}
 		if (cmd_option(&opts, ch, optarg, usage)) {
 			text = !opts.fmt_set || opts.fmt == CRM_FMT_TABLE;
 			continue;
@@ -273,13 +385,15 @@ int main(int argc, char **argv)
 
 	db = cmd_open(&opts, CRM_DB_NOCREATE);
 	crm_db_see_erased(db, 1);
+	if (hist)
+		history(db, text, argv, argc);
 	if (!text && opts.fmt != CRM_FMT_JSON) {
 		out = cmd_out(&opts);
 		cmd_event_header(out);
 	}
 	for (i = 0; i < argc; i++) {
-		if (crm_customer_resolve(db, argv[i], &id) != 1 ||
-		    crm_customer_get(db, id, &c) != 1)
+		resolve(db, argv[i], &id);
+		if (crm_customer_get(db, id, &c) != 1)
 			cmd_die(db);
 		if (text) {
 			if (i)

@@ -16,6 +16,7 @@ static const struct {
 	{ "add",  "add customers or update them, from options or CSV" },
 	{ "log",  "record events: purchases, complaints, callbacks, mail ..." },
 	{ "import", "import customers and events from spreadsheet exports" },
+	{ "find", "customers by name, phone or email, however spelled" },
 	{ "show", "a customer's card and timeline" },
 	{ "forget", "erase a person, keeping the statistics" },
 	{ "segment", "who is in a group: RFM, filters, consent-aware lists" },

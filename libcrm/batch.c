@@ -143,7 +143,8 @@ int crm_batch_undo(struct crm_db *db, int64_t id, long *customers_deleted,
 	sqlite3_bind_int64(st, 1, id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (restore(db, sqlite3_column_int64(st, 0),
-		    (const char *)sqlite3_column_text(st, 1)) == -1) {
+		    (const char *)sqlite3_column_text(st, 1)) == -1 ||
+		    crm__find_keys_reload(db, sqlite3_column_int64(st, 0)) == -1) {
 			sqlite3_finalize(st);
 			goto fail;
 		}
@@ -184,6 +185,8 @@ int crm_batch_undo(struct crm_db *db, int64_t id, long *customers_deleted,
 	}
 	if (run1(db, "DELETE FROM tags WHERE customer_id IN (SELECT id FROM"
 	    " customers WHERE batch_id = ?1)", id, NULL) < 0 ||
+	    run1(db, "DELETE FROM find_keys WHERE customer_id IN (SELECT id"
+	    " FROM customers WHERE batch_id = ?1)", id, NULL) < 0 ||
 	    run1(db, "DELETE FROM consents WHERE customer_id IN (SELECT id"
 	    " FROM customers WHERE batch_id = ?1)", id, NULL) < 0 ||
 	    (k = run1(db, "DELETE FROM customers WHERE batch_id = ?1", id,

@@ -14,6 +14,8 @@
 #include "mail.h"
 #include "privacy.h"
 #include "sha256.h"
+#include "fold.h"
+#include "find.h"
 #include "rfm.h"
 #include "filter.h"
 #include "segment.h"

@@ -468,7 +468,8 @@ static int write_row(struct crm_db *db, struct crm_customer *c, int64_t id)
 		return crm__sqlerr(db, "cannot store customer");
 	if (id == 0)
 		c->id = sqlite3_last_insert_rowid(db->sql);
-	return 0;
+	/* crm-find's keys of the names, city and phone */
+	return crm__find_keys(db, id ? id : c->id, c, id == 0);
 }
 
 /* json_of: the customer's fields as a JSON object (caller frees). */
@@ -600,26 +601,38 @@ fail:
 	return -1;
 }
 
-int crm_tag_add(struct crm_db *db, int64_t id, const char *tag)
+/* tag_norm: tag trimmed and lower-cased into t (128 bytes); 0, or -1
+ * (CRM_EDATA) for an empty or long tag or one with ','. */
+static int tag_norm(struct crm_db *db, const char *tag, char t[128])
 {
-	char t[128];
-	sqlite3_stmt *st;
 	size_t i, n;
-	int rc;
 
 	while (isspace((unsigned char)*tag))
 		tag++;
 	n = strlen(tag);
 	while (n > 0 && isspace((unsigned char)tag[n - 1]))
 		n--;
-	if (n == 0 || n >= sizeof(t) || memchr(tag, ',', n))
+	if (n == 0 || n >= 128 || memchr(tag, ',', n))
 		return crm__error(db, CRM_EDATA, "invalid tag \"%s\": a tag is "
 		    "1 to 127 bytes without ','", tag);
 	for (i = 0; i < n; i++)
 		t[i] = (char)tolower((unsigned char)tag[i]);
 	t[n] = '\0';
-	if ((st = crm__prepare(db, "INSERT INTO tags (customer_id, tag)"
-	    " VALUES (?1, ?2) ON CONFLICT DO NOTHING")) == NULL)
+	return 0;
+}
+
+/* tag_write: run the tag statement sql (?1 customer, ?2 tag) and audit
+ * action when it changed a row; *done set then. 0 or -1. */
+static int tag_write(struct crm_db *db, int64_t id, const char *t,
+    const char *sql, const char *action, int *done)
+{
+	struct crm_buf d = {0};
+	sqlite3_stmt *st;
+	int rc;
+
+	if (done)
+		*done = 0;
+	if ((st = crm__prepare(db, sql)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	crm__bind_text(st, 2, t);
@@ -627,17 +640,66 @@ int crm_tag_add(struct crm_db *db, int64_t id, const char *tag)
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return crm__sqlerr(db, "cannot store tag");
-	if (sqlite3_changes(db->sql) > 0) {
-		struct crm_buf d = {0};
-		crm_buf_adds(&d, "{\"tag\":");
-		crm_buf_addjson(&d, t);
-		crm_buf_addc(&d, '}');
-		rc = d.oom ? crm__error(db, CRM_EFAIL, "out of memory") :
-		    crm_audit(db, "tag.add", id, 0, d.s);
-		crm_buf_free(&d);
-		return rc;
+	if (sqlite3_changes(db->sql) == 0)
+		return 0;
+	if (done)
+		*done = 1;
+	crm_buf_adds(&d, "{\"tag\":");
+	crm_buf_addjson(&d, t);
+	crm_buf_addc(&d, '}');
+	rc = d.oom ? crm__error(db, CRM_EFAIL, "out of memory") :
+	    crm_audit(db, action, id, 0, d.s);
+	crm_buf_free(&d);
+	return rc;
+}
+
+int crm_tag_add(struct crm_db *db, int64_t id, const char *tag)
+{
+	char t[128];
+
+	if (tag_norm(db, tag, t) == -1)
+		return -1;
+	return tag_write(db, id, t, "INSERT INTO tags (customer_id, tag)"
+	    " VALUES (?1, ?2) ON CONFLICT DO NOTHING", "tag.add", NULL);
+}
+
+int crm_tag_remove(struct crm_db *db, int64_t id, const char *tag,
+    int *removed)
+{
+	char t[128];
+
+	if (tag_norm(db, tag, t) == -1)
+		return -1;
+	return tag_write(db, id, t, "DELETE FROM tags WHERE customer_id = ?1"
+	    " AND tag = ?2", "tag.remove", removed);
+}
+
+int crm_customer_history(struct crm_db *db, int64_t id,
+    int (*fn)(const struct crm_change *c, void *arg), void *arg)
+{
+	struct crm_change c;
+	sqlite3_stmt *st;
+	int rc, stop = 0;
+
+	if ((st = crm__prepare(db, "SELECT at, user, command, action,"
+	    " coalesce(event_id, 0), detail FROM audit WHERE customer_id = ?1"
+	    " ORDER BY id")) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		c.at = sqlite3_column_int64(st, 0);
+		c.user = (const char *)sqlite3_column_text(st, 1);
+		c.command = (const char *)sqlite3_column_text(st, 2);
+		c.action = (const char *)sqlite3_column_text(st, 3);
+		c.event_id = sqlite3_column_int64(st, 4);
+		c.detail = (const char *)sqlite3_column_text(st, 5);
+		if ((stop = fn(&c, arg)) != 0)
+			break;
 	}
-	return 0;
+	if (!stop && rc != SQLITE_DONE)
+		stop = crm__sqlerr(db, "cannot read the audit log");
+	sqlite3_finalize(st);
+	return stop;
 }
 
 /* joined: run a one-column query for id and join the rows with ','. */

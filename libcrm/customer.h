@@ -125,6 +125,32 @@ char *crm_json_patch(struct crm_db *db, const char *a, const char *b);
  * non-empty, without ','. Returns 0 or -1. */
 int crm_tag_add(struct crm_db *db, int64_t id, const char *tag);
 
+/* crm_tag_remove: remove tag (trimmed, lower-case, as crm_tag_add
+ * stores it) from customer id and audit it ("tag.remove"); a tag the
+ * customer does not have is no error. *removed (may be NULL) is set to 1
+ * when it was there. Returns 0 or -1. */
+int crm_tag_remove(struct crm_db *db, int64_t id, const char *tag,
+    int *removed);
+
+/* One entry of a customer's history (crm_customer_history); borrowed. */
+struct crm_change {
+	int64_t at;
+	const char *user;
+	const char *command;    /* the command line, or its program alone */
+	const char *action;     /* customer.update, event.edit, tag.remove ... */
+	int64_t event_id;       /* 0 for none */
+	const char *detail;     /* JSON: old and new values, or NULL */
+};
+
+/*
+ * crm_customer_history: call fn for each audit entry about customer id,
+ * oldest first: what was created and changed, by whom, when, with which
+ * command, with the old and new values. A non-zero return from fn stops
+ * and is returned. Returns 0 when done, or -1.
+ */
+int crm_customer_history(struct crm_db *db, int64_t id,
+    int (*fn)(const struct crm_change *c, void *arg), void *arg);
+
 /* crm_tags: the customer's tags joined with ',' in a new string (caller
  * frees; "" when none), or NULL on error. */
 char *crm_tags(struct crm_db *db, int64_t id);

@@ -291,6 +291,10 @@ static int migrate(struct crm_db *db, int readonly)
 	for (i = (size_t)v; i < NMIGRATIONS && i < CRM_SCHEMA_VERSION; i++)
 		if (crm__exec(db, migration[i]) == -1)
 			goto fail;
+	/* What a migration asks of C code: crm-find's keys of the customers
+	 * there already (see schema.sql.h). */
+	if (crm__find_stale(db) == -1)
+		goto fail;
 	snprintf(sql, sizeof(sql), "PRAGMA user_version=%d", CRM_SCHEMA_VERSION);
 	if (crm__exec(db, sql) == -1)
 		goto fail;

@@ -1,6 +1,7 @@
 /* event.c: storing, reading and closing events, and the fixed vocabulary
  * of event kinds. */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -295,6 +296,286 @@ int crm_event_close(struct crm_db *db, int64_t id, int64_t at,
 	return rc;
 fail:
 	crm_event_free(ev);
+	return -1;
+}
+
+/* ---- corrections ------------------------------------------------------ */
+
+/* The fields of an event as text, named as crm-log's options. */
+#define NEVF 16
+static const char *const evf_name[NEVF] = {
+	"at", "kind", "channel", "amount", "discount", "currency", "quantity",
+	"product", "category", "rating", "subject", "body", "ref", "status",
+	"due", "closed"
+};
+
+/* ev_fields: the fields of ev as text into v (NULL when absent), using
+ * buf for numbers and times. */
+static void ev_fields(const struct crm_event *ev, const char *v[NEVF],
+    char buf[NEVF][CRM_TIMEBUF + CRM_MONEYBUF])
+{
+	int i;
+
+	for (i = 0; i < NEVF; i++)
+		v[i] = NULL;
+	v[0] = crm_fmt_time(ev->at, buf[0]);
+	v[1] = ev->kind;
+	v[2] = ev->channel;
+	if (ev->amount_cents != CRM_NONE)
+		v[3] = crm_fmt_money(ev->amount_cents, buf[3]);
+	if (ev->discount_cents != CRM_NONE)
+		v[4] = crm_fmt_money(ev->discount_cents, buf[4]);
+	v[5] = ev->currency;
+	if (ev->quantity != CRM_NONE) {
+		snprintf(buf[6], sizeof(buf[6]), "%lld", (long long)ev->quantity);
+		v[6] = buf[6];
+	}
+	v[7] = ev->product;
+	v[8] = ev->category;
+	if (ev->rating != CRM_NONE) {
+		snprintf(buf[9], sizeof(buf[9]), "%lld", (long long)ev->rating);
+		v[9] = buf[9];
+	}
+	v[10] = ev->subject;
+	v[11] = ev->body;
+	v[12] = ev->ref;
+	v[13] = ev->status;
+	if (ev->due_at != CRM_NONE)
+		v[14] = crm_fmt_time(ev->due_at, buf[14]);
+	if (ev->closed_at != CRM_NONE)
+		v[15] = crm_fmt_time(ev->closed_at, buf[15]);
+}
+
+/* addval: a JSON string or null. */
+static void addval(struct crm_buf *b, const char *v)
+{
+	if (v)
+		crm_buf_addjson(b, v);
+	else
+		crm_buf_adds(b, "null");
+}
+
+/* correctable: load event id into *ev unless its customer was erased.
+ * 1, or -1 (message set). */
+static int correctable(struct crm_db *db, int64_t id, struct crm_event **ev)
+{
+	sqlite3_stmt *st;
+	int rc;
+	int64_t erased = CRM_NONE;
+
+	if ((rc = crm_event_get(db, id, ev)) != 1)
+		return -1;
+	if ((st = crm__prepare(db, "SELECT erased_at FROM customers"
+	    " WHERE id = ?1")) == NULL)
+		goto fail;
+	sqlite3_bind_int64(st, 1, (*ev)->customer_id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		erased = crm__col_int(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		crm__sqlerr(db, "cannot read customer");
+		goto fail;
+	}
+	if (erased != CRM_NONE) {
+		crm__error(db, CRM_EDATA, "event %lld belongs to a customer "
+		    "who was erased (crm-forget): it stays as it is",
+		    (long long)id);
+		goto fail;
+	}
+	return 1;
+fail:
+	crm_event_free(*ev);
+	*ev = NULL;
+	return -1;
+}
+
+/* set: a string field of an edit: NULL keeps, "" clears. */
+static char *set(char *old, char *ch)
+{
+	if (ch == NULL)
+		return old;
+	return *ch ? ch : NULL;
+}
+
+int crm_event_edit(struct crm_db *db, int64_t id, const struct crm_event *ch,
+    unsigned clear, int *changed)
+{
+	char bo[NEVF][CRM_TIMEBUF + CRM_MONEYBUF];
+	char bn[NEVF][CRM_TIMEBUF + CRM_MONEYBUF];
+	const char *vo[NEVF], *vn[NEVF];
+	struct crm_event *old = NULL, *stored = NULL, nw;
+	struct crm_buf d = {0};
+	sqlite3_stmt *st;
+	int64_t closed;
+	int rc, i, any = 0;
+
+	if (changed)
+		*changed = 0;
+	if (correctable(db, id, &old) == -1)
+		return -1;
+	nw = *old;
+	if (ch->kind && *ch->kind == '\0') {
+		crm__error(db, CRM_EDATA, "an event keeps a kind; kinds are: "
+		    "%s", crm_kind_list());
+		goto fail;
+	}
+	nw.kind = set(old->kind, ch->kind);
+	nw.channel = set(old->channel, ch->channel);
+	nw.currency = set(old->currency, ch->currency);
+	nw.product = set(old->product, ch->product);
+	nw.category = set(old->category, ch->category);
+	nw.subject = set(old->subject, ch->subject);
+	nw.body = set(old->body, ch->body);
+	nw.ref = set(old->ref, ch->ref);
+	nw.status = set(old->status, ch->status);
+	if (ch->at != CRM_NONE)
+		nw.at = ch->at;
+	if (ch->amount_cents != CRM_NONE)
+		nw.amount_cents = ch->amount_cents;
+	if (ch->discount_cents != CRM_NONE)
+		nw.discount_cents = ch->discount_cents;
+	if (ch->quantity != CRM_NONE)
+		nw.quantity = ch->quantity;
+	if (ch->rating != CRM_NONE)
+		nw.rating = ch->rating;
+	if (ch->due_at != CRM_NONE)
+		nw.due_at = ch->due_at;
+	if (clear & CRM_EV_AMOUNT)
+		nw.amount_cents = CRM_NONE;
+	if (clear & CRM_EV_DISCOUNT)
+		nw.discount_cents = CRM_NONE;
+	if (clear & CRM_EV_QUANTITY)
+		nw.quantity = CRM_NONE;
+	if (clear & CRM_EV_RATING)
+		nw.rating = CRM_NONE;
+	if (clear & CRM_EV_DUE)
+		nw.due_at = CRM_NONE;
+	/* an amount without its currency gets one, none keeps none */
+	if (nw.amount_cents == CRM_NONE && nw.discount_cents == CRM_NONE &&
+	    ch->currency == NULL)
+		nw.currency = NULL;
+	if (crm_event_check(db, &nw) == -1)
+		goto fail;
+	/* closed already: its closing time stays; closed now: now */
+	closed = old->status && strcmp(old->status, "closed") == 0 &&
+	    old->closed_at != CRM_NONE ? old->closed_at : crm_now();
+	st = crm__prepare(db, "UPDATE events SET customer_id = ?1, at = ?2,"
+	    " kind = ?3, channel = ?4, amount_cents = ?5, currency = ?6,"
+	    " quantity = ?7, product = ?8, category = ?9, rating = ?10,"
+	    " subject = ?11, body = ?12, ref = ?13, status = ?14, due_at = ?15,"
+	    " closed_at = ?16, discount_cents = ?17 WHERE id = ?18");
+	if (st == NULL)
+		goto fail;
+	crm__event_bind(st, &nw, closed);
+	sqlite3_bind_int64(st, 18, id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		crm__sqlerr(db, "cannot change event");
+		goto fail;
+	}
+	/* what is stored now, with the defaults applied, against before */
+	if (crm_event_get(db, id, &stored) != 1)
+		goto fail;
+	ev_fields(old, vo, bo);
+	ev_fields(stored, vn, bn);
+	crm_buf_addc(&d, '{');
+	for (i = 0; i < NEVF; i++) {
+		if ((vo[i] == NULL && vn[i] == NULL) ||
+		    (vo[i] && vn[i] && strcmp(vo[i], vn[i]) == 0))
+			continue;
+		if (any++)
+			crm_buf_addc(&d, ',');
+		crm_buf_addjson(&d, evf_name[i]);
+		crm_buf_adds(&d, ":{\"old\":");
+		addval(&d, vo[i]);
+		crm_buf_adds(&d, ",\"new\":");
+		addval(&d, vn[i]);
+		crm_buf_addc(&d, '}');
+	}
+	crm_buf_addc(&d, '}');
+	if (d.oom) {
+		crm__error(db, CRM_EFAIL, "out of memory");
+		goto fail;
+	}
+	if (any && (crm_audit(db, "event.edit", old->customer_id, id, d.s) == -1 ||
+	    crm_stats_invalidate(db) == -1))
+		goto fail;
+	if (changed)
+		*changed = any != 0;
+	crm_buf_free(&d);
+	crm_event_free(old);
+	crm_event_free(stored);
+	return 0;
+fail:
+	crm_buf_free(&d);
+	crm_event_free(old);
+	crm_event_free(stored);
+	return -1;
+}
+
+/* exec_id: run sql with ?1 = id (and ?2 = now, if it has one). 0 or -1. */
+static int exec_id(struct crm_db *db, const char *sql, int64_t id)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = crm__prepare(db, sql)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_bind_parameter_count(st) >= 2)
+		sqlite3_bind_int64(st, 2, crm_now());
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return crm__sqlerr(db, "cannot delete event");
+	return 0;
+}
+
+int crm_event_delete(struct crm_db *db, int64_t id, const char *reason)
+{
+	char b[NEVF][CRM_TIMEBUF + CRM_MONEYBUF];
+	const char *v[NEVF];
+	struct crm_event *old = NULL;
+	struct crm_buf d = {0};
+	int i;
+
+	if (correctable(db, id, &old) == -1)
+		return -1;
+	/* an imported event's key, so that importing it again skips it */
+	if (exec_id(db, "INSERT INTO deleted_events (customer_id, dedupe,"
+	    " deleted_at) SELECT customer_id, dedupe, ?2 FROM events"
+	    " WHERE id = ?1 AND dedupe IS NOT NULL ON CONFLICT DO NOTHING",
+	    id) == -1 ||
+	    exec_id(db, "DELETE FROM events WHERE id = ?1", id) == -1)
+		goto fail;
+	ev_fields(old, v, b);
+	crm_buf_adds(&d, "{\"reason\":");
+	addval(&d, reason);
+	crm_buf_adds(&d, ",\"old\":{");
+	for (i = 0; i < NEVF; i++) {
+		if (v[i] == NULL)
+			continue;
+		if (d.s[d.len - 1] != '{')
+			crm_buf_addc(&d, ',');
+		crm_buf_addjson(&d, evf_name[i]);
+		crm_buf_addc(&d, ':');
+		crm_buf_addjson(&d, v[i]);
+	}
+	crm_buf_adds(&d, "}}");
+	if (d.oom) {
+		crm__error(db, CRM_EFAIL, "out of memory");
+		goto fail;
+	}
+	if (crm_audit(db, "event.delete", old->customer_id, id, d.s) == -1 ||
+	    crm_stats_invalidate(db) == -1)
+		goto fail;
+	crm_buf_free(&d);
+	crm_event_free(old);
+	return 0;
+fail:
+	crm_buf_free(&d);
+	crm_event_free(old);
 	return -1;
 }
 

@@ -87,6 +87,43 @@ int crm_event_get(struct crm_db *db, int64_t id, struct crm_event **out);
 int crm_event_close(struct crm_db *db, int64_t id, int64_t at,
     const char *note);
 
+/* The integer fields crm_event_edit can clear (strings are cleared with
+ * ""). */
+#define CRM_EV_AMOUNT   0x01
+#define CRM_EV_DISCOUNT 0x02
+#define CRM_EV_QUANTITY 0x04
+#define CRM_EV_RATING   0x08
+#define CRM_EV_DUE      0x10
+
+/*
+ * crm_event_edit: correct event id: each string of ch that is not NULL
+ * replaces the stored one ("" clears it; kind too, which cannot be
+ * cleared), each of at, amount_cents, discount_cents, quantity, rating
+ * and due_at that is not CRM_NONE replaces its value, and the fields in
+ * clear (CRM_EV_*) are cleared; customer_id, source and the times of
+ * creation and closing of ch are not read. The result is checked as
+ * crm_event_check does; a status changed to closed closes the event now,
+ * to open reopens it. When something changed, it is audited
+ * ("event.edit", the old and new value of each field changed) and the
+ * kept aggregates are marked stale (crm_stats_invalidate). Events of an
+ * erased customer cannot be changed. *changed (may be NULL) is set to 1
+ * when something changed. Call inside a transaction. Returns 0, or -1:
+ * CRM_EDATA for no such event, an erased customer, an invalid result.
+ */
+int crm_event_edit(struct crm_db *db, int64_t id, const struct crm_event *ch,
+    unsigned clear, int *changed);
+
+/*
+ * crm_event_delete: delete event id, for reason (may be NULL). Its import
+ * key, when it came from crm-import, goes to deleted_events, so that the
+ * same row imported again is not stored again. Audited ("event.delete",
+ * the reason and every old value); the kept aggregates are marked stale.
+ * Events of an erased customer cannot be deleted. Call inside a
+ * transaction. Returns 0, or -1 (CRM_EDATA: no such event, an erased
+ * customer).
+ */
+int crm_event_delete(struct crm_db *db, int64_t id, const char *reason);
+
 /*
  * crm_event_each: call fn for every event of customer id (all customers if
  * id is 0), newest first. fn's event is borrowed for the call; a non-zero

@@ -72,6 +72,14 @@ static int batch_begin(struct imp *im)
 	im->batch = sqlite3_last_insert_rowid(im->db->sql);
 	snprintf(im->source, sizeof(im->source), "crm-import batch %lld",
 	    (long long)im->batch);
+	if ((st = crm__prepare(im->db, "SELECT EXISTS (SELECT 1"
+	    " FROM deleted_events)")) == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	im->deleted = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return crm__sqlerr(im->db, "cannot read deleted events");
 	return 0;
 }
 

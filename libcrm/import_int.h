@@ -27,7 +27,7 @@ struct crm_map {
 
 /* The statements of a run, prepared once (import_row.c). */
 enum { S_REF, S_EMAIL, S_PHONE, S_GET, S_INS, S_UPD, S_CHANGE, S_CONS_GET,
-	S_CONS_INS, S_TAG, S_EV, S_EV_BATCH, S_MAX };
+	S_CONS_INS, S_TAG, S_EV, S_EV_BATCH, S_DELETED, S_MAX };
 
 /* The state of one import run (crm_import_file) or sniff. */
 struct imp {
@@ -67,6 +67,9 @@ struct imp {
 	 * the bit is there from an earlier import, without a second look. */
 	unsigned char *evbits;
 	size_t nevbits;
+	/* whether deleted_events has rows (crm-log --delete): events
+	 * deleted are not imported again */
+	int deleted;
 	/* the last value mapped for each field (see mapped) */
 	struct memo { char from[32]; const char *to; int same, valid; }
 	    memo[CRM_I_NFIELDS];

@@ -46,6 +46,7 @@ static const char *const stmt_sql[S_MAX] = {
 	" ON CONFLICT (customer_id, dedupe) WHERE dedupe IS NOT NULL"
 	" DO NOTHING",
 	"SELECT batch_id FROM events WHERE customer_id = ?1 AND dedupe = ?2",
+	"SELECT 1 FROM deleted_events WHERE customer_id = ?1 AND dedupe = ?2",
 };
 
 #define NCONSENT 5
@@ -347,6 +348,8 @@ static int create(struct imp *im, struct crm_customer *c)
 	}
 	sqlite3_reset(st);
 	c->id = sqlite3_last_insert_rowid(im->db->sql);
+	if (crm__find_keys(im->db, c->id, c, 1) == -1)
+		return -1;
 	if (im->o->on_change) {
 		w = who(c, c->id, buf, sizeof(buf));
 		for (i = 0; i < crm_customer_nfields; i++)
@@ -464,6 +467,8 @@ static int update(struct imp *im, int64_t id, struct crm_customer *merged,
 		return crm__sqlerr(im->db, "cannot store customer");
 	}
 	sqlite3_reset(st);
+	if (crm__find_keys(im->db, id, merged, 0) == -1)
+		return -1;
 	if (mine)
 		return 0;
 	if (crm_audit(im->db, "customer.update", id, 0, a) == -1 ||
@@ -643,6 +648,21 @@ static int add_event(struct imp *im, struct crm_event *ev, int at_given,
 
 	for (k = 0; ; k++) {
 		key = dedupe(ev, at_given, k);
+		if (im->deleted) {
+			/* deleted with crm-log --delete: stays deleted */
+			if ((st = stmt(im, S_DELETED)) == NULL)
+				return -1;
+			sqlite3_bind_int64(st, 1, ev->customer_id);
+			sqlite3_bind_int64(st, 2, key);
+			rc = sqlite3_step(st);
+			sqlite3_reset(st);
+			if (rc == SQLITE_ROW) {
+				*added = 0;
+				return 0;
+			}
+			if (rc != SQLITE_DONE)
+				return crm__sqlerr(im->db, "cannot read events");
+		}
 		if ((st = stmt(im, S_EV)) == NULL)
 			return -1;
 		crm__event_bind(st, ev, ev->at);        /* closed when made */

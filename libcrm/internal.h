@@ -18,6 +18,8 @@ enum crm_stmt_id {
 	STMT_BEGIN,
 	STMT_COMMIT,
 	STMT_ROLLBACK,
+	STMT_FIND_KEY_INS,
+	STMT_FIND_KEY_DEL,
 	STMT_MAX
 };
 
@@ -120,5 +122,24 @@ int crm__stats_customers(struct crm_db *db, struct crm_stats *st,
 /* crm__stats_slot (rfm.c): the aggregates of customer id in st, erased or
  * not, or NULL. */
 struct crm_cstat *crm__stats_slot(const struct crm_stats *st, int64_t id);
+
+/* crm__find_keys (find.c): store the search keys of customer id from the
+ * fields of c (first_name, last_name, company, city, phone; none when
+ * erased_at is set), replacing its old ones unless isnew. Every path that
+ * writes those fields calls it in the same transaction. 0 or -1. */
+struct crm_customer;
+int crm__find_keys(struct crm_db *db, int64_t id,
+    const struct crm_customer *c, int isnew);
+
+/* crm__find_keys_reload: the same from the stored row of customer id (its
+ * keys dropped when there is none). crm__find_keys_drop: drop its keys
+ * (before the customer is deleted or erased). 0 or -1. */
+int crm__find_keys_reload(struct crm_db *db, int64_t id);
+int crm__find_keys_drop(struct crm_db *db, int64_t id);
+
+/* crm__find_stale (find.c): compute every customer's search keys when
+ * meta 'find_keys' says they are stale (the migration that made the table
+ * sets it). Inside the migration's transaction. 0 or -1. */
+int crm__find_stale(struct crm_db *db);
 
 #endif

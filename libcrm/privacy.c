@@ -250,7 +250,8 @@ int crm_customer_forget(struct crm_db *db, int64_t id, const char *reason,
 		db->forgotten = 1;
 	}
 	/* ?1 is the customer in every statement below. */
-	if (run(db, "UPDATE customers SET ref = NULL, first_name = NULL,"
+	if (crm__find_keys_drop(db, id) == -1 ||
+	    run(db, "UPDATE customers SET ref = NULL, first_name = NULL,"
 	    " last_name = NULL, company = NULL, email = NULL, phone = NULL,"
 	    " street = NULL, postal_code = NULL, city = NULL, country = NULL,"
 	    " notes = NULL, attrs = '{}', erased_at = ?2, updated_at = ?2"

@@ -151,4 +151,26 @@ static const char *const migration[] = {
 	 * last column of a wide row: a quarter more time for its scan) */
 	"CREATE INDEX events_discounted ON events(id)"
 	" WHERE discount_cents > 0;",
+	/* 4 -> 5: crm-find's search keys, computed in C (libcrm/find.c) so
+	 * that every engine finds the same: the case-folded words of each
+	 * customer's first and last name, company and city without accents
+	 * (and with ae/oe/ue for ä/ö/ü as a second key), and '#' followed by
+	 * the phone number's digits reversed, for matching its last digits.
+	 * Searched by prefix ranges. meta 'find_keys' = 'stale' makes the
+	 * opening crm compute them for the customers already there. */
+	"CREATE TABLE find_keys ("
+	" key TEXT NOT NULL,"
+	" customer_id INTEGER NOT NULL REFERENCES customers(id),"
+	" PRIMARY KEY (key, customer_id)) WITHOUT ROWID;"
+	"CREATE INDEX find_keys_customer ON find_keys(customer_id);"
+	"INSERT INTO meta (key, value) VALUES ('find_keys', 'stale')"
+	" ON CONFLICT (key) DO UPDATE SET value = excluded.value;",
+	/* 5 -> 6: events deleted with crm-log --delete that came from an
+	 * import, by their import key (events.dedupe), so that importing the
+	 * file again does not bring them back */
+	"CREATE TABLE deleted_events ("
+	" customer_id INTEGER NOT NULL,"
+	" dedupe INTEGER NOT NULL,"
+	" deleted_at INTEGER NOT NULL,"
+	" PRIMARY KEY (customer_id, dedupe)) WITHOUT ROWID;",
 };

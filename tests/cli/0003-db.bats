@@ -26,7 +26,7 @@ load helper
 
 @test "the schema version is recorded" {
 	add_anna
-	[ "$(sql 'PRAGMA user_version')" = 4 ]
+	[ "$(sql 'PRAGMA user_version')" = 6 ]
 }
 
 @test "a database of schema 1 is upgraded in place: rows kept, the schema of a new one" {
@@ -39,7 +39,7 @@ load helper
 	[ "$(sql 'SELECT count(*) FROM events')" = 113 ]
 	run crm-log K000001 purchase --amount 20 --discount 5 --at 2026-11-25
 	[ "$status" -eq 0 ]
-	[ "$(sql 'PRAGMA user_version')" = 4 ]
+	[ "$(sql 'PRAGMA user_version')" = 6 ]
 	# every old row as it was; the new columns empty
 	for t in customers events predictions models audit consents tags batches; do
 		case $t in
@@ -59,17 +59,20 @@ load helper
 	[ "$(sql 'PRAGMA integrity_check')" = ok ]
 }
 
-@test "a schema 2 database gets the indexes of schemas 3 and 4 when opened" {
+@test "a schema 2 database gets the indexes of schemas 3 and 4 and the tables of 5 and 6 when opened" {
 	add_anna
 	crm-log -q K1 complaint --at 2026-11-01
 	# as schema 2 left it
 	sql "DROP INDEX events_closed; DROP INDEX customers_created; DROP INDEX events_discounted;
-	    PRAGMA user_version = 2"
+	    DROP TABLE find_keys; DROP TABLE deleted_events; PRAGMA user_version = 2"
 	crm-add -q --ref K2
-	[ "$(sql 'PRAGMA user_version')" = 4 ]
+	[ "$(sql 'PRAGMA user_version')" = 6 ]
 	[ "$(sql "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master WHERE name IN ('events_closed', 'customers_created', 'events_discounted') ORDER BY name)")" = "customers_created events_closed events_discounted" ]
 	[ "$(sql 'SELECT count(*) FROM customers')" = 2 ]
 	[ "$(sql 'SELECT count(*) FROM events')" = 1 ]
+	# the search keys of the customer who was there (schema 5)
+	[ "$(crm-find -q --columns ref mueller)" = "ref
+K1" ]
 }
 
 @test "reading a missing database is an error (66), and creates nothing" {
