@@ -129,24 +129,6 @@ static void change(struct imp *im, const char *action, const char *who,
 		    new_);
 }
 
-/* yesno: 1, 0, or -1 for the consent words people write. */
-static int yesno(const char *s)
-{
-	static const char *const yes[] = { "yes", "y", "ja", "j", "true", "1",
-		"x", "granted", "wahr", NULL };
-	static const char *const no[] = { "no", "n", "nein", "false", "0",
-		"withdrawn", "falsch", NULL };
-	size_t i;
-
-	for (i = 0; yes[i]; i++)
-		if (strcasecmp(s, yes[i]) == 0)
-			return 1;
-	for (i = 0; no[i]; i++)
-		if (strcasecmp(s, no[i]) == 0)
-			return 0;
-	return -1;
-}
-
 /* mapped: map_value through a memo of the last value of each field: a
  * column of kinds or channels holds few different words, and mapping one
  * means normalising it and comparing it with the whole table. The memo
@@ -856,7 +838,7 @@ static int row_event(struct imp *im, struct row *r)
  * lower-cased. */
 static int row_marks(struct imp *im, struct row *r)
 {
-	const char *s;
+	const char *s, *why;
 	char *t;
 	size_t i;
 
@@ -864,7 +846,8 @@ static int row_marks(struct imp *im, struct row *r)
 		r->cons[i] = -1;
 		if ((s = r->v[CRM_I_C_EMAIL + i]) == NULL)
 			continue;
-		if ((r->cons[i] = yesno(s)) == -1)
+		if (crm_parse_yesno(s, CRM_YESNO_SHEET, &r->cons[i],
+		    &why) == -1)
 			return rejectf(im, "invalid %s \"%s\": yes or no (ja, "
 			    "nein, 1, 0)", crm_ifield_name(CRM_I_C_EMAIL + i),
 			    s);

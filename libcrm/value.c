@@ -895,3 +895,50 @@ int crm_parse_int(const char *s, int64_t min, int64_t max, int64_t *out,
 	*out = x;
 	return 0;
 }
+
+int crm_parse_yesno(const char *s, unsigned flags, int *yes,
+    const char **why)
+{
+	static const char *const words[2][8] = {
+		{ "no", "n", "nein", "false", "0", "withdrawn", NULL },
+		{ "yes", "y", "ja", "j", "true", "1", "granted", NULL },
+	};
+	static const char *const sheet[2][3] = {
+		{ "falsch", NULL }, { "x", "wahr", NULL },
+	};
+	size_t i;
+	int v;
+
+	for (v = 0; v < 2; v++) {
+		for (i = 0; words[v][i]; i++)
+			if (crm_streq_nocase(s, words[v][i]))
+				goto found;
+		for (i = 0; (flags & CRM_YESNO_SHEET) && sheet[v][i]; i++)
+			if (crm_streq_nocase(s, sheet[v][i]))
+				goto found;
+	}
+	*why = "not yes or no";
+	return -1;
+found:
+	*yes = v;
+	return 0;
+}
+
+int crm_parse_import_mode(const char *s, enum crm_import_mode *mode,
+    const char **why)
+{
+	static const char *const names[] = {
+		[CRM_IMPORT_UPSERT] = "upsert",
+		[CRM_IMPORT_CREATE] = "create",
+		[CRM_IMPORT_UPDATE] = "update",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(s, names[i]) == 0) {
+			*mode = (enum crm_import_mode)i;
+			return 0;
+		}
+	*why = "upsert, create or update";
+	return -1;
+}

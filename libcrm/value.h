@@ -118,4 +118,23 @@ int crm_utf8_valid(const char *s, size_t len);
 int crm_parse_int(const char *s, int64_t min, int64_t max, int64_t *out,
     const char **why);
 
+/*
+ * crm_parse_yesno: an answer as people write it, in any ASCII case, into
+ * *yes (1 or 0): yes y ja j true 1 granted, or no n nein false 0
+ * withdrawn (crm-add --consent, crm-log --granted). With CRM_YESNO_SHEET
+ * it also takes what spreadsheets hold in a column of check marks: x and
+ * wahr for yes, falsch for no (crm-import's consent columns, crm(5)).
+ */
+#define CRM_YESNO_SHEET 0x1u
+int crm_parse_yesno(const char *s, unsigned flags, int *yes,
+    const char **why);
+
+/* How crm-import treats the customers of a file (--mode): create new ones
+ * and update those it finds, only create, or only update. */
+enum crm_import_mode { CRM_IMPORT_UPSERT, CRM_IMPORT_CREATE, CRM_IMPORT_UPDATE };
+
+/* crm_parse_import_mode: "upsert", "create" or "update" into *mode. */
+int crm_parse_import_mode(const char *s, enum crm_import_mode *mode,
+    const char **why);
+
 #endif
