@@ -15,6 +15,7 @@
 #include "privacy.h"
 #include "sha256.h"
 #include "rfm.h"
+#include "stats.h"
 #include "filter.h"
 #include "segment.h"
 #include "predict.h"

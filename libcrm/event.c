@@ -6,7 +6,6 @@
 
 #include "internal.h"
 #include "event.h"
-#include "rfm.h"
 #include "util.h"
 #include "value.h"
 
@@ -283,7 +282,9 @@ int crm_event_close(struct crm_db *db, int64_t id, int64_t at,
 	}
 	/* complaints_open and the like change: in the stored aggregates
 	 * too, or they are recomputed by the next query */
-	if (crm__stats_closed(db, ev, at) == -1)
+	if (crm__stats_closed(db, id, ev->customer_id, ev->kind, ev->at,
+	    ev->status && strcmp(ev->status, "open") == 0 &&
+	    ev->closed_at == CRM_NONE, at) == -1)
 		goto fail;
 	crm_buf_adds(&d, "{\"note\":");
 	if (note) crm_buf_addjson(&d, note); else crm_buf_adds(&d, "null");

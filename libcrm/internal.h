@@ -96,29 +96,14 @@ void crm__event_bind(sqlite3_stmt *st, const struct crm_event *ev,
 struct crm_customer;
 void crm__customer_bind(sqlite3_stmt *st, const struct crm_customer *c);
 
-/* crm__stats_fill (stats.c): the aggregates of the customers in st (ids
- * loaded, counters zero) as of st->cutoff, from the stored copy in
- * customer_stats brought up to date, or from all events (and stored when
- * st->as_of is not in the past). Call inside a transaction. 0 or -1. */
-struct crm_stats;
-int crm__stats_fill(struct crm_db *db, struct crm_stats *st);
-
-/* crm__stats_closed (stats.c): keep the stored aggregates exact when the
- * event ev (as it was, open) is closed at time at, in the transaction of
- * the closing: the customer's open count goes down and the stamp's window
- * keeps the cutoffs after at; when that cannot be done they are dropped
+/* crm__stats_closed (stats.c): keep the stored aggregates exact when
+ * event id of customer cid, of kind kind and made at time made, is closed
+ * at time at, in the transaction of the closing: open says it was open
+ * until then (status open, no closing time), as it should be. The
+ * customer's open count goes down and the stamp's window keeps the
+ * cutoffs after at; when that cannot be done they are dropped
  * (crm_stats_invalidate). 0 or -1. */
-int crm__stats_closed(struct crm_db *db, const struct crm_event *ev,
-    int64_t at);
-
-/* crm__stats_customers (rfm.c): append the customers of s (columns: id,
- * erased), which it steps and finalises, to st->c with nothing counted.
- * 0 or -1. */
-int crm__stats_customers(struct crm_db *db, struct crm_stats *st,
-    sqlite3_stmt *s);
-
-/* crm__stats_slot (rfm.c): the aggregates of customer id in st, erased or
- * not, or NULL. */
-struct crm_cstat *crm__stats_slot(const struct crm_stats *st, int64_t id);
+int crm__stats_closed(struct crm_db *db, int64_t id, int64_t cid,
+    const char *kind, int64_t made, int open, int64_t at);
 
 #endif

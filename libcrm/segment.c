@@ -13,7 +13,7 @@
 #include "event.h"
 #include "filter.h"
 #include "out.h"
-#include "rfm.h"
+#include "stats.h"
 #include "segment.h"
 #include "util.h"
 #include "value.h"

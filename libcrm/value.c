@@ -367,6 +367,26 @@ char *crm_fmt_day(int64_t t, char *buf)
 	return printtime(t, buf, 1);
 }
 
+int64_t crm_day_end(int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (localtime_r(&tt, &tm) == NULL || tm.tm_hour || tm.tm_min ||
+	    tm.tm_sec)
+		return t;
+	tm.tm_mday++;
+	tm.tm_isdst = -1;
+	return (int64_t)mktime(&tm);
+}
+
+int64_t crm_cutoff(int64_t as_of)
+{
+	int64_t end = crm_day_end(as_of);
+
+	return end != as_of ? end : as_of + 1;
+}
+
 /* spacelen: bytes of the space at p (ASCII, no-break, narrow no-break or
  * thin space), or 0. */
 static size_t spacelen(const char *p)

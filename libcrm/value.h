@@ -6,6 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* An absent integer value (an amount, a quantity, a rating, a time): SQL
+ * NULL when stored. */
+#define CRM_NONE INT64_MIN
+
 /*
  * All parsers below share one contract: they return 0 and store the value,
  * or return -1, leave the output untouched and set *why to a static English
@@ -45,6 +49,14 @@ int crm_parse_date(const char *s, const char *fmt, int64_t now, int64_t *out,
 #define CRM_TIMEBUF 32
 char *crm_fmt_time(int64_t t, char *buf);
 char *crm_fmt_day(int64_t t, char *buf);
+
+/* crm_day_end: the next local midnight when t is a local midnight (a date
+ * written without a time stands for its whole day), else t. */
+int64_t crm_day_end(int64_t t);
+
+/* crm_cutoff: the exclusive end of as_of: the next local midnight when
+ * as_of is a local midnight, else as_of + 1 (that second included). */
+int64_t crm_cutoff(int64_t as_of);
 
 /*
  * crm_parse_money: parse an amount into integer cents. Accepts an optional
