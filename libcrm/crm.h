@@ -12,6 +12,7 @@
 #include "out.h"
 #include "util.h"
 #include "mail.h"
+#include "forgotten.h"
 #include "privacy.h"
 #include "sha256.h"
 #include "rfm.h"

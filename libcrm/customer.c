@@ -8,7 +8,7 @@
 #include "internal.h"
 #include "customer.h"
 #include "event.h"
-#include "privacy.h"
+#include "forgotten.h"
 #include "util.h"
 #include "value.h"
 
@@ -500,7 +500,7 @@ int crm_customer_create(struct crm_db *db, struct crm_customer *c)
 	char *detail;
 	int rc;
 
-	if (conflict(db, c, 0) == -1 || crm_forgotten_check(db, c) == -1)
+	if (conflict(db, c, 0) == -1 || crm_forgotten_check(db, c->ref, c->email, c->phone) == -1)
 		return -1;
 	c->created_at = c->updated_at = crm_now();
 	if (write_row(db, c, 0) == -1)
@@ -543,7 +543,7 @@ int crm_customer_merge(struct crm_db *db, int64_t id,
 
 	if (changed)
 		*changed = 0;
-	if (conflict(db, c, id) == -1 || crm_forgotten_check(db, c) == -1)
+	if (conflict(db, c, id) == -1 || crm_forgotten_check(db, c->ref, c->email, c->phone) == -1)
 		return -1;
 	if ((rc = crm_customer_get(db, id, &old)) != 1)
 		return rc == 0 ? -1 : rc;

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "internal.h"
-#include "privacy.h"
+#include "forgotten.h"
 #include "csv.h"
 #include "customer.h"
 #include "event.h"
@@ -303,7 +303,7 @@ static int find(struct imp *im, const struct crm_customer *c, int64_t *id)
  * crm-forget (unless --allow-forgotten). 0, 1 rejected, or -1. */
 static int forgotten(struct imp *im, const struct crm_customer *c)
 {
-	if (crm_forgotten_check(im->db, c) == 0)
+	if (crm_forgotten_check(im->db, c->ref, c->email, c->phone) == 0)
 		return 0;
 	if (crm_errcode(im->db) != CRM_EDATA)
 		return -1;
