@@ -6,7 +6,6 @@
 #include "internal.h"
 #include "customer.h"
 #include "forgotten.h"
-#include "out.h"
 #include "privacy.h"
 #include "segment.h"
 #include "util.h"
@@ -234,13 +233,11 @@ static int dump(struct crm_db *db, struct crm_buf *b, const char *name,
  * registers SQL functions, which SQLite refuses while a query is open. */
 static int segments_of(struct crm_db *db, int64_t id, struct crm_buf *b)
 {
-	struct crm_segq q = {0};
 	struct crm_buf names = {0};
-	struct crm_out *out;
 	sqlite3_stmt *st;
-	char *s = NULL, *name;
-	size_t len = 0, i;
-	FILE *fp;
+	const char *name;
+	int64_t now = crm_now();
+	size_t i;
 	int rc, n = 0;
 
 	if ((st = crm__prepare(db, "SELECT name FROM segments"
@@ -257,41 +254,20 @@ static int segments_of(struct crm_db *db, int64_t id, struct crm_buf *b)
 		return names.oom ? crm__error(db, CRM_EFAIL, "out of memory") : -1;
 	}
 	crm_buf_adds(b, ",\"segments\":[");
-	q.ids = &id;
-	q.nids = 1;
-	q.columns = "id";
-	q.as_of = crm_now();
 	for (i = 0; i < names.len; i += strlen(name) + 1) {
 		name = names.s + i;
-		q.name = name;
-		if ((fp = open_memstream(&s, &len)) == NULL)
-			goto oom;
-		if ((out = crm_out_new(fp, CRM_FMT_CSV, CRM_OUT_NOHEADER)) == NULL) {
-			fclose(fp);
-			free(s);
-			goto oom;
+		if ((rc = crm_segment_contains(db, name, id, now)) == -1) {
+			crm_buf_free(&names);
+			return -1;
 		}
-		rc = crm_segment_run(db, &q, out);
-		crm_out_end(out);
-		crm_out_free(out);
-		fclose(fp);
-		if (rc == 0 && len > 0) {
+		if (rc) {
 			if (n++)
 				crm_buf_addc(b, ',');
 			crm_buf_addjson(b, name);
 		}
-		free(s);
-		s = NULL;
-		if (rc == -1) {
-			crm_buf_free(&names);
-			return -1;
-		}
 	}
 	crm_buf_free(&names);
 	return crm_buf_addc(b, ']');
-oom:
-	crm_buf_free(&names);
-	return crm__error(db, CRM_EFAIL, "out of memory");
 }
 
 int crm_subject_access(struct crm_db *db, int64_t id, struct crm_buf *json)
