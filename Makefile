@@ -87,6 +87,14 @@ sanitize: deps
 	    UBSAN_OPTIONS=print_stacktrace=1:log_path=$(CURDIR)/tests/sanlog/ubsan \
 	    tests/run; rc=$$?; $(MAKE) --no-print-directory clean; rm -rf tests/sanlog; exit $$rc
 
+# The shape of libcrm: no cycle between its modules (include or symbol),
+# no .c file over 1,200 lines. tests/cli/0005-modules.bats runs both.
+check-modules: libcrm/libcrm.a
+	@scripts/check-modules
+
+check-size:
+	@scripts/check-size
+
 valgrind: all units
 	@CRM_VALGRIND=1 CRM_JOBS=$${CRM_JOBS:-$$(nproc)} tests/run
 
@@ -145,8 +153,8 @@ clean:
 fuzz-clean:
 	rm -f tests/fuzz/build/*.o tests/fuzz/build/*.d $(FUZZ_BIN)
 
-.PHONY: all units deps check demo sanitize valgrind bench install uninstall clean \
-        fuzz fuzz-build fuzz-clean
+.PHONY: all units deps check check-modules check-size demo sanitize valgrind \
+        bench install uninstall clean fuzz fuzz-build fuzz-clean
 .SECONDARY:
 
 -include $(wildcard libcrm/*.d cmd/*.d tests/unit/*.d tests/fuzz/build/*.d)
