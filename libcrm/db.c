@@ -227,6 +227,34 @@ static int check_header(struct crm_db *db, const char *path)
 	return 0;
 }
 
+/*
+ * connect_file: connect db->sql to the file at db->path, read-only with
+ * CRM_DB_READONLY: extended result codes, the busy timeout, foreign keys,
+ * and secure_delete (freed bytes are zeroed, so erased personal data does
+ * not linger in the file: crm-forget). With crm_db_open and crm_db_peer
+ * around it, the one place in libcrm that makes a connection: the SQLite
+ * driver's, where a PostgreSQL one would connect with libpq. 0, or -1
+ * with the message on db.
+ */
+static int connect_file(struct crm_db *db, unsigned flags)
+{
+	int ro = (flags & CRM_DB_READONLY) != 0;
+
+	if (sqlite3_open_v2(db->path, &db->sql, SQLITE_OPEN_NOMUTEX |
+	    (ro ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE), NULL) !=
+	    SQLITE_OK) {
+		if (db->sql == NULL)
+			return crm__error(db, CRM_EFAIL, "out of memory");
+		if (access(db->path, R_OK | (ro ? 0 : W_OK)) == -1)
+			return crm__error(db, CRM_ENOINPUT, "cannot open %s: %s",
+			    db->path, strerror(errno));
+		return crm__sqlerr(db, "cannot open database");
+	}
+	sqlite3_extended_result_codes(db->sql, 1);
+	sqlite3_busy_timeout(db->sql, db->wait_ms);
+	return crm__exec(db, "PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON");
+}
+
 /* user_version: read PRAGMA user_version into *v. */
 static int user_version(struct crm_db *db, int *v)
 {
@@ -317,7 +345,6 @@ int crm_db_open(struct crm_db **dbp, const char *path, const char *progname,
 	struct crm_db *db;
 	char buf[PATH_MAX];
 	struct stat sb;
-	int oflags;
 
 	static int configured;
 
@@ -367,26 +394,42 @@ int crm_db_open(struct crm_db **dbp, const char *path, const char *progname,
 		    path, (unsigned)(sb.st_mode & 0777), path) < 0)
 			db->warning = NULL;
 	}
-	if (check_header(db, path) == -1)
-		return -1;
-
-	oflags = SQLITE_OPEN_NOMUTEX | ((flags & CRM_DB_READONLY) ?
-	    SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE);
-	if (sqlite3_open_v2(path, &db->sql, oflags, NULL) != SQLITE_OK) {
-		if (db->sql == NULL)
-			return crm__error(db, CRM_EFAIL, "out of memory");
-		if (access(path, R_OK | ((flags & CRM_DB_READONLY) ? 0 : W_OK)) == -1)
-			return crm__error(db, CRM_ENOINPUT, "cannot open %s: %s",
-			    path, strerror(errno));
-		return crm__sqlerr(db, "cannot open database");
-	}
-	sqlite3_extended_result_codes(db->sql, 1);
-	sqlite3_busy_timeout(db->sql, db->wait_ms);
-	/* secure_delete: freed bytes are zeroed, so erased personal data
-	 * does not linger in the file (crm-forget). */
-	if (crm__exec(db, "PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON") == -1)
+	if (check_header(db, path) == -1 || connect_file(db, flags) == -1)
 		return -1;
 	return migrate(db, (flags & CRM_DB_READONLY) != 0);
+}
+
+struct crm_db *crm_db_peer(struct crm_db *db, unsigned flags)
+{
+	struct crm_db *p;
+
+	if (db->path == NULL) {
+		crm__error(db, CRM_EUSAGE, "no database file for a second "
+		    "connection");
+		return NULL;
+	}
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		crm__error(db, CRM_EFAIL, "out of memory");
+		return NULL;
+	}
+	p->forgotten = -1;
+	p->wait_ms = db->wait_ms;
+	p->allow_forgotten = db->allow_forgotten;
+	p->see_erased = db->see_erased;
+	if ((p->path = strdup(db->path)) == NULL ||
+	    (p->progname = strdup(db->progname)) == NULL ||
+	    (db->source && (p->source = strdup(db->source)) == NULL) ||
+	    (db->user && (p->user = strdup(db->user)) == NULL)) {
+		crm_db_close(p);
+		crm__error(db, CRM_EFAIL, "out of memory");
+		return NULL;
+	}
+	if (connect_file(p, flags) == -1) {
+		crm__error(db, p->code, "%s", p->msg);
+		crm_db_close(p);
+		return NULL;
+	}
+	return p;
 }
 
 int crm_db_close(struct crm_db *db)
