@@ -41,8 +41,11 @@ scripts/gen-data-bin: scripts/gen-data.c
 	@echo "  CC      $@"
 	$(Q)$(CC) -std=c11 -D_GNU_SOURCE $(WARN) $(WERROR) $(CFLAGS) $(LDFLAGS) -o $@ $< -lm
 
+# Made afresh: ar r keeps members whose source is gone (a file split or
+# renamed), and their old definitions clash with the new ones.
 libcrm/libcrm.a: $(LIB_OBJ)
 	@echo "  AR      $@"
+	$(Q)rm -f $@
 	$(Q)$(AR) rcs $@ $(LIB_OBJ)
 
 %.o: %.c
