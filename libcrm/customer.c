@@ -378,7 +378,7 @@ static int check_attrs(struct crm_db *db, const char *attrs)
 
 int crm_customer_normalise(struct crm_db *db, struct crm_customer *c)
 {
-	char buf[CRM_EMAILBUF];
+	char buf[CRM_EMAILBUF], whybuf[CRM_WHYBUF];
 	const char *why;
 	size_t i;
 	char **s, *t;
@@ -392,7 +392,7 @@ int crm_customer_normalise(struct crm_db *db, struct crm_customer *c)
 		set_null_if_empty(s);
 		/* Names and addresses are one line; notes may be more. */
 		if (*s && (why = crm_text_check(*s, s == &c->notes ||
-		    s == &c->attrs)) != NULL)
+		    s == &c->attrs, whybuf)) != NULL)
 			return crm__error(db, CRM_EDATA, "invalid %s: %s",
 			    crm_customer_fields[i].name, why);
 	}

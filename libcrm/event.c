@@ -79,6 +79,7 @@ int crm_event_check(struct crm_db *db, const struct crm_event *ev)
 	static const char *const names[] = { "kind", "channel", "currency",
 	    "product", "category", "subject", "body", "ref", "status",
 	    "source" };
+	char whybuf[CRM_WHYBUF];
 	const char *why;
 	char **s;
 	size_t i;
@@ -87,7 +88,7 @@ int crm_event_check(struct crm_db *db, const struct crm_event *ev)
 	    i++)
 		if (*s && s != &ev->source &&   /* the file it came from */
 		    (why = crm_text_check(*s, s == &ev->subject ||
-		    s == &ev->body)) != NULL)
+		    s == &ev->body, whybuf)) != NULL)
 			return crm__error(db, CRM_EDATA, "invalid %s: %s",
 			    names[i], why);
 

@@ -725,14 +725,13 @@ static const char *ccdigits(const char *s)
 	return s;
 }
 
-const char *crm_default_cc(void)
+const char *crm_default_cc(char cc[4])
 {
-	static char cc[4];
 	const char *s;
 
 	if ((s = getenv("CRM_PHONE_COUNTRY")) == NULL ||
 	    (s = ccdigits(s)) == NULL)
-		return "49";
+		s = "49";
 	memcpy(cc, s, strlen(s) + 1);
 	return cc;
 }
@@ -740,12 +739,12 @@ const char *crm_default_cc(void)
 int crm_parse_phone(const char *s, const char *cc, char *out, size_t outlen,
     const char **why)
 {
-	char digits[CRM_PHONEBUF];
+	char digits[CRM_PHONEBUF], ccbuf[4];
 	const char *p = s, *d, *pfx = NULL;
 	size_t n = 0, ndig;
 	int plus = 0;
 
-	if ((cc = ccdigits(cc != NULL ? cc : crm_default_cc())) == NULL) {
+	if ((cc = ccdigits(cc != NULL ? cc : crm_default_cc(ccbuf))) == NULL) {
 		*why = "bad country code";
 		return -1;
 	}

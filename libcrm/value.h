@@ -103,8 +103,8 @@ int crm_parse_phone(const char *s, const char *cc, char *out, size_t outlen,
     const char **why);
 
 /* crm_default_cc: $CRM_PHONE_COUNTRY without '+' if set and all digits,
- * else "49". Borrowed static string. */
-const char *crm_default_cc(void);
+ * else "49", into cc. Returns cc. */
+const char *crm_default_cc(char cc[4]);
 
 /*
  * crm_split_name: split a full name into first and last name.

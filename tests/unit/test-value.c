@@ -532,7 +532,7 @@ static void test_email(void)
 
 static void test_phone(void)
 {
-	char out[CRM_PHONEBUF];
+	char out[CRM_PHONEBUF], cc[4];
 	const char *why;
 
 	phone_is("030 1234567", NULL, "+49301234567");
@@ -570,20 +570,20 @@ static void test_phone(void)
 	    strcmp(out, "+4930123456") == 0, "phone fits out exactly");
 
 	setenv("CRM_PHONE_COUNTRY", "+43", 1);
-	is_str(crm_default_cc(), "43", "default cc from +43");
+	is_str(crm_default_cc(cc), "43", "default cc from +43");
 	phone_is("0664 1234567", NULL, "+436641234567");
 	setenv("CRM_PHONE_COUNTRY", "41", 1);
-	is_str(crm_default_cc(), "41", "default cc from 41");
+	is_str(crm_default_cc(cc), "41", "default cc from 41");
 	setenv("CRM_PHONE_COUNTRY", "Austria", 1);
-	is_str(crm_default_cc(), "49", "default cc ignores garbage");
+	is_str(crm_default_cc(cc), "49", "default cc ignores garbage");
 	setenv("CRM_PHONE_COUNTRY", "1234", 1);
-	is_str(crm_default_cc(), "49", "default cc ignores 4 digits");
+	is_str(crm_default_cc(cc), "49", "default cc ignores 4 digits");
 	setenv("CRM_PHONE_COUNTRY", "049", 1);
-	is_str(crm_default_cc(), "49", "default cc ignores a leading 0");
+	is_str(crm_default_cc(cc), "49", "default cc ignores a leading 0");
 	setenv("CRM_PHONE_COUNTRY", "", 1);
-	is_str(crm_default_cc(), "49", "default cc ignores empty");
+	is_str(crm_default_cc(cc), "49", "default cc ignores empty");
 	unsetenv("CRM_PHONE_COUNTRY");
-	is_str(crm_default_cc(), "49", "default cc unset");
+	is_str(crm_default_cc(cc), "49", "default cc unset");
 }
 
 static void test_names(void)
