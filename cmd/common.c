@@ -204,23 +204,6 @@ void cmd_customer_row(struct crm_db *db, struct crm_out *o,
 	free(consents);
 }
 
-int cmd_yesno(const char *s)
-{
-	static const char *const yes[] = { "yes", "ja", "y", "j", "true", "1",
-	    "granted", NULL };
-	static const char *const no[] = { "no", "nein", "n", "false", "0",
-	    "withdrawn", NULL };
-	size_t i;
-
-	for (i = 0; yes[i]; i++)
-		if (crm_streq_nocase(s, yes[i]))
-			return 1;
-	for (i = 0; no[i]; i++)
-		if (crm_streq_nocase(s, no[i]))
-			return 0;
-	return -1;
-}
-
 void cmd_event_header(struct crm_out *o)
 {
 	static const char *const cols[] = {

@@ -82,9 +82,6 @@ void cmd_customer_header(struct crm_out *o);
 void cmd_customer_row(struct crm_db *db, struct crm_out *o,
     const struct crm_customer *c);
 
-/* cmd_yesno: 1 for yes/ja/y/j/true/1/granted, 0 for no/nein/n/false/0/
- * withdrawn, -1 otherwise. */
-int cmd_yesno(const char *s);
 #endif
 
 /* cmd_event_header / cmd_event_row: the event columns commands print.

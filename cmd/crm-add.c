@@ -92,6 +92,7 @@ static int store(struct crm_db *db, struct crm_customer *c,
 	int64_t id = 0;
 	size_t i;
 	int rc, yes;
+	const char *why;
 	char *eq;
 
 	if (crm_customer_normalise(db, c) == -1)
@@ -118,7 +119,7 @@ static int store(struct crm_db *db, struct crm_customer *c,
 			return -1;
 	for (i = 0; i < ncons; i++) {
 		if ((eq = strchr(consv[i], '=')) == NULL ||
-		    (yes = cmd_yesno(eq + 1)) == -1) {
+		    crm_parse_yesno(eq + 1, 0, &yes, &why) == -1) {
 			warnx("invalid consent \"%s\": channel=yes or "
 			    "channel=no", consv[i]);
 			return -2;

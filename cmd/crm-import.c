@@ -224,13 +224,7 @@ int main(int argc, char **argv)
 					    "and phone, not \"%s\"", p);
 			break;
 		case OPT_MODE:
-			if (strcmp(optarg, "upsert") == 0)
-				io.mode = CRM_IMPORT_UPSERT;
-			else if (strcmp(optarg, "create") == 0)
-				io.mode = CRM_IMPORT_CREATE;
-			else if (strcmp(optarg, "update") == 0)
-				io.mode = CRM_IMPORT_UPDATE;
-			else
+			if (crm_parse_import_mode(optarg, &io.mode, &why) == -1)
 				errx(CRM_EUSAGE, "--mode is upsert, create or "
 				    "update");
 			break;

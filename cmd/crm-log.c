@@ -438,7 +438,7 @@ int main(int argc, char **argv)
 		case OPT_NOTE: note = optarg; break;
 		case OPT_MAIL: mail = 1; break;
 		case OPT_GRANTED:
-			if ((granted = cmd_yesno(optarg)) == -1)
+			if (crm_parse_yesno(optarg, 0, &granted, &why) == -1)
 				errx(CRM_EUSAGE, "invalid --granted \"%s\": yes or "
 				    "no", optarg);
 			break;

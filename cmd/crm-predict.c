@@ -319,6 +319,7 @@ static void do_score(struct crm_db *db, const char *file)
 	    "expected_purchases", "expected_spend", "clv", "churn_risk",
 	    "next_purchase", "favourite_category", "price_band",
 	    "discount_buyer", "preferred_channel", "evidence" };
+	struct crm_predict_store *ps = NULL;
 	struct crm_history *h;
 	struct crm_model m;
 	struct crm_score_opts so;
@@ -350,7 +351,8 @@ static void do_score(struct crm_db *db, const char *file)
 		idx = named(db, h, file, &n);
 	else
 		n = crm_predict_count(h);
-	if (!nostore && crm_predict_store_begin(db, file == NULL) == -1)
+	if (!nostore && (ps = crm_predict_store_begin(db, file == NULL)) ==
+	    NULL)
 		cmd_die(db);
 	now = crm_now();        /* one time for the run's predictions */
 	o = cmd_out(&opts);
@@ -361,10 +363,12 @@ static void do_score(struct crm_db *db, const char *file)
 		if (!s.bought && !file)
 			continue;
 		score_row(o, &s);
-		if (!nostore && crm_predict_store_put(db, &m, &s, now) == -1)
+		if (ps && crm_predict_store_put(ps, &m, &s, now) == -1) {
+			crm_predict_store_free(ps);
 			cmd_die(db);
+		}
 	}
-	if (!nostore && crm_predict_store_end(db) == -1)
+	if (ps && crm_predict_store_end(ps) == -1)
 		cmd_die(db);
 	cmd_out_done(o);
 	lap("score, store and write");

@@ -72,6 +72,7 @@ int main(int argc, char **argv)
 	const struct crm_rtable *t;
 	struct crm_report *r;
 	struct crm_db *db;
+	struct crm_report_lock *lk = NULL;
 	int ch, record = 1, lock;
 	char *names;
 
@@ -145,7 +146,7 @@ int main(int argc, char **argv)
 	/* A nightly report that records its run holds the report lock from
 	 * reading the last run to recording this one. */
 	lock = record && ro.kind == CRM_REPORT_NIGHTLY;
-	if (lock && crm_report_lock(db) == -1)
+	if (lock && (lk = crm_report_lock(db)) == NULL)
 		cmd_die(db);
 	if ((r = crm_report_build(db, &ro)) == NULL)
 		cmd_die(db);
@@ -163,7 +164,7 @@ int main(int argc, char **argv)
 		cmd_die(db);
 	if (getenv("CRM_REPORT_TIMING"))
 		timing(r);
-	crm_report_unlock();
+	crm_report_unlock(lk);
 	crm_report_free(r);
 	cmd_exit(db, 0);
 }

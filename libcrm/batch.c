@@ -7,7 +7,7 @@
 #include "customer.h"
 #include "event.h"
 #include "import.h"
-#include "rfm.h"
+#include "stats.h"
 #include "util.h"
 #include "value.h"
 

@@ -632,6 +632,55 @@ static void identity(double *H, int k)
 		H[i * 4 + i] = 1;
 }
 
+/* direction: the quasi-Newton direction -H g over the free coordinates
+ * (act[i] 0; the others stay put), its slope *gd along g and its largest
+ * component *dmax. */
+static void direction(const double *H, const double *g, const int *act,
+    int k, double *dir, double *gd, double *dmax)
+{
+	int i, j;
+
+	*gd = 0;
+	*dmax = 0;
+	for (i = 0; i < k; i++) {
+		dir[i] = 0;
+		for (j = 0; j < k && !act[i]; j++)
+			if (!act[j])
+				dir[i] -= H[i * 4 + j] * g[j];
+		*gd += dir[i] * g[i];
+		*dmax = fmax(*dmax, fabs(dir[i]));
+	}
+}
+
+/* bfgs_update: the BFGS update of the inverse Hessian approximation H
+ * after the step from theta (gradient g) to tn (gradient gn); skipped
+ * when the curvature s'y is not positive. */
+static void bfgs_update(double *H, const double *theta, const double *tn,
+    const double *g, const double *gn, int k)
+{
+	double s[4], y[4], Hy[4], sy = 0, yHy = 0;
+	int i, j;
+
+	for (i = 0; i < k; i++) {
+		s[i] = tn[i] - theta[i];
+		y[i] = gn[i] - g[i];
+		sy += s[i] * y[i];
+	}
+	if (!(sy > 1e-300))
+		return;
+	/* H += (1 + y'Hy/sy) ss'/sy - (Hy s' + s y'H)/sy */
+	for (i = 0; i < k; i++) {
+		Hy[i] = 0;
+		for (j = 0; j < k; j++)
+			Hy[i] += H[i * 4 + j] * y[j];
+		yHy += y[i] * Hy[i];
+	}
+	for (i = 0; i < k; i++)
+		for (j = 0; j < k; j++)
+			H[i * 4 + j] += (1 + yHy / sy) * s[i] * s[j] / sy -
+			    (Hy[i] * s[j] + s[i] * Hy[j]) / sy;
+}
+
 /*
  * minimise: BFGS on theta (k <= 4) within [lo, hi] per coordinate: the
  * inverse Hessian approximation H (4 x 4, row-major) starts as given (the
@@ -647,7 +696,7 @@ static enum crm_fit_status minimise(llfn fn, const void *d, double W, int k,
     struct crm_fit_info *info)
 {
 	const double lo = log(CRM_BTYD_PMIN), hi = log(CRM_BTYD_PMAX);
-	double g[4], gn[4], s[4], y[4], dir[4], tn[4], f, fn_, gmax;
+	double g[4], gn[4], dir[4], tn[4], f, fn_, gmax;
 	int it, i, j, evals = 0, fresh = 1, stall = 0, act[4];
 	enum crm_fit_status st = CRM_FIT_MAXITER;
 
@@ -659,7 +708,7 @@ static enum crm_fit_status minimise(llfn fn, const void *d, double W, int k,
 		goto out;
 	}
 	for (it = 0; it < maxit; it++) {
-		double gd = 0, step = 1, dmax = 0, sy = 0;
+		double gd, step = 1, dmax;
 		int ok = 0;
 
 		/* A parameter at a bound that the gradient pushes outwards
@@ -675,14 +724,7 @@ static enum crm_fit_status minimise(llfn fn, const void *d, double W, int k,
 			st = CRM_FIT_OK;
 			break;
 		}
-		for (i = 0; i < k; i++) {
-			dir[i] = 0;
-			for (j = 0; j < k && !act[i]; j++)
-				if (!act[j])
-					dir[i] -= H[i * 4 + j] * g[j];
-			gd += dir[i] * g[i];
-			dmax = fmax(dmax, fabs(dir[i]));
-		}
+		direction(H, g, act, k, dir, &gd, &dmax);
 		if (!(gd < 0)) {        /* not a descent direction: restart */
 			identity(H, k);
 			fresh = 1;
@@ -724,26 +766,7 @@ static enum crm_fit_status minimise(llfn fn, const void *d, double W, int k,
 			break;
 		}
 		fresh = 0;
-		for (i = 0; i < k; i++) {
-			s[i] = tn[i] - theta[i];
-			y[i] = gn[i] - g[i];
-			sy += s[i] * y[i];
-		}
-		if (sy > 1e-300) {
-			/* H += (1 + y'Hy/sy) ss'/sy - (Hy s' + s y'H)/sy */
-			double Hy[4], yHy = 0;
-
-			for (i = 0; i < k; i++) {
-				Hy[i] = 0;
-				for (j = 0; j < k; j++)
-					Hy[i] += H[i * 4 + j] * y[j];
-				yHy += y[i] * Hy[i];
-			}
-			for (i = 0; i < k; i++)
-				for (j = 0; j < k; j++)
-					H[i * 4 + j] += (1 + yHy / sy) * s[i] * s[j] /
-					    sy - (Hy[i] * s[j] + s[i] * Hy[j]) / sy;
-		}
+		bfgs_update(H, theta, tn, g, gn, k);
 		memcpy(theta, tn, sizeof(double) * (size_t)k);
 		memcpy(g, gn, sizeof(double) * (size_t)k);
 		if (fabs(f - fn_) <= 1e-15 * fabs(f) && gmax < 1e-5) {

@@ -8,7 +8,7 @@
 #include "internal.h"
 #include "customer.h"
 #include "event.h"
-#include "privacy.h"
+#include "forgotten.h"
 #include "util.h"
 #include "value.h"
 
@@ -378,7 +378,7 @@ static int check_attrs(struct crm_db *db, const char *attrs)
 
 int crm_customer_normalise(struct crm_db *db, struct crm_customer *c)
 {
-	char buf[CRM_EMAILBUF];
+	char buf[CRM_EMAILBUF], whybuf[CRM_WHYBUF];
 	const char *why;
 	size_t i;
 	char **s, *t;
@@ -392,7 +392,7 @@ int crm_customer_normalise(struct crm_db *db, struct crm_customer *c)
 		set_null_if_empty(s);
 		/* Names and addresses are one line; notes may be more. */
 		if (*s && (why = crm_text_check(*s, s == &c->notes ||
-		    s == &c->attrs)) != NULL)
+		    s == &c->attrs, whybuf)) != NULL)
 			return crm__error(db, CRM_EDATA, "invalid %s: %s",
 			    crm_customer_fields[i].name, why);
 	}
@@ -469,7 +469,16 @@ static int write_row(struct crm_db *db, struct crm_customer *c, int64_t id)
 	if (id == 0)
 		c->id = sqlite3_last_insert_rowid(db->sql);
 	/* crm-find's keys of the names, city and phone */
-	return crm__find_keys(db, id ? id : c->id, c, id == 0);
+	return crm__customer_keys(db, id ? id : c->id, c, id == 0);
+}
+
+int crm__customer_keys(struct crm_db *db, int64_t id,
+    const struct crm_customer *c, int isnew)
+{
+	struct crm__names n = { c->first_name, c->last_name, c->company,
+	    c->city, c->phone };
+
+	return crm__find_keys(db, id, c->erased_at ? NULL : &n, isnew);
 }
 
 /* json_of: the customer's fields as a JSON object (caller frees). */
@@ -501,7 +510,7 @@ int crm_customer_create(struct crm_db *db, struct crm_customer *c)
 	char *detail;
 	int rc;
 
-	if (conflict(db, c, 0) == -1 || crm_forgotten_check(db, c) == -1)
+	if (conflict(db, c, 0) == -1 || crm_forgotten_check(db, c->ref, c->email, c->phone) == -1)
 		return -1;
 	c->created_at = c->updated_at = crm_now();
 	if (write_row(db, c, 0) == -1)
@@ -544,7 +553,7 @@ int crm_customer_merge(struct crm_db *db, int64_t id,
 
 	if (changed)
 		*changed = 0;
-	if (conflict(db, c, id) == -1 || crm_forgotten_check(db, c) == -1)
+	if (conflict(db, c, id) == -1 || crm_forgotten_check(db, c->ref, c->email, c->phone) == -1)
 		return -1;
 	if ((rc = crm_customer_get(db, id, &old)) != 1)
 		return rc == 0 ? -1 : rc;

@@ -1,5 +1,5 @@
-/* db.c: finding, creating, opening and migrating the crm database; the
- * handle's error state, transactions, the statement cache and the audit log. */
+/* db.c: finding, creating, opening and migrating the crm database;
+ * transactions and the audit log (the statements themselves: sql.c). */
 #include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -17,130 +17,6 @@
 #include "schema.sql.h"
 
 #define NMIGRATIONS (sizeof(migration) / sizeof(migration[0]))
-
-int crm__error(struct crm_db *db, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (db == NULL)
-		return -1;
-	db->code = code;
-	va_start(ap, fmt);
-	vsnprintf(db->msg, sizeof(db->msg), fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-int crm__sqlerr(struct crm_db *db, const char *what)
-{
-	int rc = sqlite3_extended_errcode(db->sql) & 0xff;
-
-	switch (rc) {
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-		return crm__error(db, CRM_ETEMPFAIL, "%s: database is busy: "
-		    "another process held %s for more than %d s; try again",
-		    what, db->path, (db->wait_ms + 999) / 1000);
-	case SQLITE_NOTADB:
-		return crm__error(db, CRM_EDATA,
-		    "%s is not an SQLite database", db->path);
-	case SQLITE_CORRUPT:
-		return crm__error(db, CRM_EDATA, "%s: database is damaged: %s",
-		    db->path, sqlite3_errmsg(db->sql));
-	case SQLITE_FULL:
-	case SQLITE_IOERR:
-		return crm__error(db, CRM_EIO, "%s: %s: %s", what, db->path,
-		    sqlite3_errmsg(db->sql));
-	case SQLITE_READONLY:
-	case SQLITE_PERM:
-		return crm__error(db, CRM_ECANTCREAT, "%s: %s: %s", what,
-		    db->path, sqlite3_errmsg(db->sql));
-	case SQLITE_CANTOPEN:
-		return crm__error(db, CRM_ENOINPUT, "%s: cannot open %s",
-		    what, db->path);
-	case SQLITE_CONSTRAINT:
-		return crm__error(db, CRM_EDATA, "%s: %s", what,
-		    sqlite3_errmsg(db->sql));
-	case SQLITE_NOMEM:
-		return crm__error(db, CRM_EFAIL, "%s: out of memory", what);
-	default:
-		return crm__error(db, CRM_EFAIL, "%s: %s", what,
-		    sqlite3_errmsg(db->sql));
-	}
-}
-
-sqlite3_stmt *crm__prepare(struct crm_db *db, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-
-	if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK) {
-		crm__sqlerr(db, "cannot prepare statement");
-		return NULL;
-	}
-	return st;
-}
-
-sqlite3_stmt *crm__stmt(struct crm_db *db, enum crm_stmt_id id,
-    const char *sql)
-{
-	sqlite3_stmt *st = db->stmt[id];
-
-	if (st == NULL) {
-		if (sqlite3_prepare_v3(db->sql, sql, -1,
-		    SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
-			crm__sqlerr(db, "cannot prepare statement");
-			return NULL;
-		}
-		db->stmt[id] = st;
-	} else {
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
-	}
-	return st;
-}
-
-int crm__exec(struct crm_db *db, const char *sql)
-{
-	if (sqlite3_exec(db->sql, sql, NULL, NULL, NULL) != SQLITE_OK)
-		return crm__sqlerr(db, "cannot update database");
-	return 0;
-}
-
-int crm__bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-	if (s == NULL)
-		return sqlite3_bind_null(st, i);
-	return sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
-}
-
-int crm__bind_int(sqlite3_stmt *st, int i, int64_t v)
-{
-	if (v == INT64_MIN)
-		return sqlite3_bind_null(st, i);
-	return sqlite3_bind_int64(st, i, v);
-}
-
-char *crm__col_text(sqlite3_stmt *st, int i, int *oom)
-{
-	const unsigned char *s;
-	char *copy;
-
-	if (sqlite3_column_type(st, i) == SQLITE_NULL)
-		return NULL;
-	s = sqlite3_column_text(st, i);
-	if (s == NULL || (copy = strdup((const char *)s)) == NULL) {
-		*oom = 1;
-		return NULL;
-	}
-	return copy;
-}
-
-int64_t crm__col_int(sqlite3_stmt *st, int i)
-{
-	if (sqlite3_column_type(st, i) == SQLITE_NULL)
-		return INT64_MIN;
-	return sqlite3_column_int64(st, i);
-}
 
 char *crm_db_path(char *buf, size_t len)
 {
@@ -225,6 +101,34 @@ static int check_header(struct crm_db *db, const char *path)
 		return crm__error(db, CRM_EDATA,
 		    "%s is not an SQLite database", path);
 	return 0;
+}
+
+/*
+ * connect_file: connect db->sql to the file at db->path, read-only with
+ * CRM_DB_READONLY: extended result codes, the busy timeout, foreign keys,
+ * and secure_delete (freed bytes are zeroed, so erased personal data does
+ * not linger in the file: crm-forget). With crm_db_open and crm_db_peer
+ * around it, the one place in libcrm that makes a connection: the SQLite
+ * driver's, where a PostgreSQL one would connect with libpq. 0, or -1
+ * with the message on db.
+ */
+static int connect_file(struct crm_db *db, unsigned flags)
+{
+	int ro = (flags & CRM_DB_READONLY) != 0;
+
+	if (sqlite3_open_v2(db->path, &db->sql, SQLITE_OPEN_NOMUTEX |
+	    (ro ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE), NULL) !=
+	    SQLITE_OK) {
+		if (db->sql == NULL)
+			return crm__error(db, CRM_EFAIL, "out of memory");
+		if (access(db->path, R_OK | (ro ? 0 : W_OK)) == -1)
+			return crm__error(db, CRM_ENOINPUT, "cannot open %s: %s",
+			    db->path, strerror(errno));
+		return crm__sqlerr(db, "cannot open database");
+	}
+	sqlite3_extended_result_codes(db->sql, 1);
+	sqlite3_busy_timeout(db->sql, db->wait_ms);
+	return crm__exec(db, "PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON");
 }
 
 /* user_version: read PRAGMA user_version into *v. */
@@ -321,7 +225,6 @@ int crm_db_open(struct crm_db **dbp, const char *path, const char *progname,
 	struct crm_db *db;
 	char buf[PATH_MAX];
 	struct stat sb;
-	int oflags;
 
 	static int configured;
 
@@ -371,26 +274,42 @@ int crm_db_open(struct crm_db **dbp, const char *path, const char *progname,
 		    path, (unsigned)(sb.st_mode & 0777), path) < 0)
 			db->warning = NULL;
 	}
-	if (check_header(db, path) == -1)
-		return -1;
-
-	oflags = SQLITE_OPEN_NOMUTEX | ((flags & CRM_DB_READONLY) ?
-	    SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE);
-	if (sqlite3_open_v2(path, &db->sql, oflags, NULL) != SQLITE_OK) {
-		if (db->sql == NULL)
-			return crm__error(db, CRM_EFAIL, "out of memory");
-		if (access(path, R_OK | ((flags & CRM_DB_READONLY) ? 0 : W_OK)) == -1)
-			return crm__error(db, CRM_ENOINPUT, "cannot open %s: %s",
-			    path, strerror(errno));
-		return crm__sqlerr(db, "cannot open database");
-	}
-	sqlite3_extended_result_codes(db->sql, 1);
-	sqlite3_busy_timeout(db->sql, db->wait_ms);
-	/* secure_delete: freed bytes are zeroed, so erased personal data
-	 * does not linger in the file (crm-forget). */
-	if (crm__exec(db, "PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON") == -1)
+	if (check_header(db, path) == -1 || connect_file(db, flags) == -1)
 		return -1;
 	return migrate(db, (flags & CRM_DB_READONLY) != 0);
+}
+
+struct crm_db *crm_db_peer(struct crm_db *db, unsigned flags)
+{
+	struct crm_db *p;
+
+	if (db->path == NULL) {
+		crm__error(db, CRM_EUSAGE, "no database file for a second "
+		    "connection");
+		return NULL;
+	}
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		crm__error(db, CRM_EFAIL, "out of memory");
+		return NULL;
+	}
+	p->forgotten = -1;
+	p->wait_ms = db->wait_ms;
+	p->allow_forgotten = db->allow_forgotten;
+	p->see_erased = db->see_erased;
+	if ((p->path = strdup(db->path)) == NULL ||
+	    (p->progname = strdup(db->progname)) == NULL ||
+	    (db->source && (p->source = strdup(db->source)) == NULL) ||
+	    (db->user && (p->user = strdup(db->user)) == NULL)) {
+		crm_db_close(p);
+		crm__error(db, CRM_EFAIL, "out of memory");
+		return NULL;
+	}
+	if (connect_file(p, flags) == -1) {
+		crm__error(db, p->code, "%s", p->msg);
+		crm_db_close(p);
+		return NULL;
+	}
+	return p;
 }
 
 int crm_db_close(struct crm_db *db)

@@ -50,14 +50,37 @@ char *crm_db_path(char *buf, size_t len);
  * negative value means $CRM_BUSY_TIMEOUT (seconds) or CRM_BUSY_DEFAULT_MS.
  * progname names the command in the audit log.
  *
- * The first call configures SQLite for a single-threaded program: handles
- * must not be shared between threads.
+ * The first call puts SQLite in multi-thread mode: libcrm runs threads
+ * (crm-predict, crm-report), each with a connection of its own from
+ * crm_db_peer(); a handle is used by one thread at a time, never by two at
+ * once.
  * Returns 0 with *dbp set, or -1; on failure *dbp is still set (unless out of
  * memory, then NULL) so the caller can read crm_errmsg()/crm_errcode(), and
  * must crm_db_close() it.
  */
 int crm_db_open(struct crm_db **dbp, const char *path, const char *progname,
     int wait_ms, unsigned flags);
+
+/*
+ * crm_db_peer: a second connection to db's database, for a thread of its
+ * own or a read transaction beside db's (crm-predict reads the history in
+ * two halves at once; crm-report builds the RFM segments on a second
+ * connection and pins both to one state with a third). It has db's path,
+ * program name, user, source, busy timeout and settings; read-only with
+ * CRM_DB_READONLY. Unlike crm_db_open it neither checks nor migrates the
+ * file (db did), and it does not open the file otherwise: closing any
+ * descriptor of a file drops every POSIX lock this process holds on it,
+ * db's too.
+ *
+ * This is the pattern to follow: a module that needs another connection
+ * asks db.c for it here and never builds a struct crm_db or calls
+ * sqlite3_open itself, so that db.c stays the one place that connects,
+ * and the seam where a second engine plugs in (DESIGN.md, "Scale": a
+ * PostgreSQL driver connects here with libpq, with db's URI).
+ * Returns the handle (the caller closes it with crm_db_close(), in the
+ * thread that used it last), or NULL with the message on db.
+ */
+struct crm_db *crm_db_peer(struct crm_db *db, unsigned flags);
 
 /* crm_db_close: close the handle; NULL is a no-op. Rolls back an open
  * transaction. Returns 0, or -1 if SQLite reported an error on close. */

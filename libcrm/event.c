@@ -7,7 +7,7 @@
 
 #include "internal.h"
 #include "event.h"
-#include "rfm.h"
+#include "stats.h"
 #include "util.h"
 #include "value.h"
 
@@ -81,6 +81,7 @@ int crm_event_check(struct crm_db *db, const struct crm_event *ev)
 	static const char *const names[] = { "kind", "channel", "currency",
 	    "product", "category", "subject", "body", "ref", "status",
 	    "source" };
+	char whybuf[CRM_WHYBUF];
 	const char *why;
 	char **s;
 	size_t i;
@@ -89,7 +90,7 @@ int crm_event_check(struct crm_db *db, const struct crm_event *ev)
 	    i++)
 		if (*s && s != &ev->source &&   /* the file it came from */
 		    (why = crm_text_check(*s, s == &ev->subject ||
-		    s == &ev->body)) != NULL)
+		    s == &ev->body, whybuf)) != NULL)
 			return crm__error(db, CRM_EDATA, "invalid %s: %s",
 			    names[i], why);
 
@@ -284,7 +285,9 @@ int crm_event_close(struct crm_db *db, int64_t id, int64_t at,
 	}
 	/* complaints_open and the like change: in the stored aggregates
 	 * too, or they are recomputed by the next query */
-	if (crm__stats_closed(db, ev, at) == -1)
+	if (crm__stats_closed(db, id, ev->customer_id, ev->kind, ev->at,
+	    ev->status && strcmp(ev->status, "open") == 0 &&
+	    ev->closed_at == CRM_NONE, at) == -1)
 		goto fail;
 	crm_buf_adds(&d, "{\"note\":");
 	if (note) crm_buf_addjson(&d, note); else crm_buf_adds(&d, "null");

@@ -5,10 +5,9 @@
 
 #include <stdint.h>
 
-struct crm_db;
+#include "value.h"              /* CRM_NONE */
 
-/* An absent integer value (amount, quantity, rating, due date). */
-#define CRM_NONE INT64_MIN
+struct crm_db;
 
 /*
  * An event. Strings are NULL when absent. Events returned by libcrm are

@@ -9,7 +9,7 @@
 
 #include "customer.h"
 #include "filter.h"
-#include "rfm.h"
+#include "stats.h"
 #include "value.h"
 
 /* A field of the language: its name, type and SQL over "c" (customers),

@@ -1,9 +1,5 @@
-/* find.c: crm-find's search keys and the search itself. Each customer's
- * keys (table find_keys) are the folded words of the first and last name,
- * company and city (fold.c: both spellings of a word with ä, ö or ü) and
- * '#' with the phone number's digits reversed; every write of a customer
- * renews them (crm__find_keys). A search is one SQL query of prefix
- * ranges over those keys and over the indexes of ref and email, then a
+/* find.c: crm-find's search: one SQL query of prefix ranges over the
+ * search keys (findkeys.c) and over the indexes of ref and email, then a
  * ranking in C. */
 #include <ctype.h>
 #include <errno.h>
@@ -22,110 +18,8 @@
  * starts with p (keys hold letters and digits, never U+10FFFF). */
 #define MAXCHAR "\xf4\x8f\xbf\xbf"
 
-/* ---- keys ------------------------------------------------------------- */
-
-/* put_key: store one key of customer id. 0 or -1. */
-static int put_key(struct crm_db *db, int64_t id, const char *key)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	st = crm__stmt(db, STMT_FIND_KEY_INS, "INSERT INTO find_keys"
-	    " (key, customer_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING");
-	if (st == NULL)
-		return -1;
-	crm__bind_text(st, 1, key);
-	sqlite3_bind_int64(st, 2, id);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return crm__sqlerr(db, "cannot store search keys");
-	return 0;
-}
-
-struct keyarg {
-	struct crm_db *db;
-	int64_t id;
-	int failed;             /* storing failed (message on db) */
-};
-
-/* name_key: the keys of one folded word: both spellings. */
-static int name_key(void *arg, const struct crm_fold *w)
-{
-	struct keyarg *k = arg;
-
-	if (put_key(k->db, k->id, w->base) == -1 ||
-	    (strcmp(w->german, w->base) != 0 &&
-	    put_key(k->db, k->id, w->german) == -1)) {
-		k->failed = 1;
-		return -1;
-	}
-	return 0;
-}
-
-/* phone_key: '#' and the digits of phone reversed, leading zeros of the
- * number left out, into out (CRM_PHONEBUF + 1 bytes); "" for none. */
-static void phone_key(const char *phone, char *out)
-{
-	char d[CRM_PHONEBUF];
-	size_t n = 0, i;
-
-	out[0] = '\0';
-	for (; phone && *phone && n < sizeof(d) - 1; phone++)
-		if (isdigit((unsigned char)*phone) && (n > 0 || *phone != '0'))
-			d[n++] = *phone;
-	if (n == 0)
-		return;
-	out[0] = '#';
-	for (i = 0; i < n; i++)
-		out[i + 1] = d[n - 1 - i];
-	out[n + 1] = '\0';
-}
-
-/* The fields whose words are keys, in the order of enum nf. */
+/* The fields whose words are keys (findkeys.c), in the order of enum nf. */
 enum nf { NF_FIRST, NF_LAST, NF_COMPANY, NF_CITY, NF_MAX };
-
-int crm__find_keys(struct crm_db *db, int64_t id,
-    const struct crm_customer *c, int isnew)
-{
-	const char *f[NF_MAX] = { c->first_name, c->last_name, c->company,
-	    c->city };
-	struct keyarg k = { db, id, 0 };
-	char pk[CRM_PHONEBUF + 1];
-	sqlite3_stmt *st;
-	int i, rc;
-
-	if (!isnew) {
-		st = crm__stmt(db, STMT_FIND_KEY_DEL, "DELETE FROM find_keys"
-		    " WHERE customer_id = ?1");
-		if (st == NULL)
-			return -1;
-		sqlite3_bind_int64(st, 1, id);
-		rc = sqlite3_step(st);
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE)
-			return crm__sqlerr(db, "cannot store search keys");
-	}
-	if (c->erased_at)
-		return 0;
-	for (i = 0; i < NF_MAX; i++) {
-		if (f[i] == NULL)
-			continue;
-		if (crm_fold_each(f[i], name_key, &k) == -1) {
-			if (k.failed)
-				return -1;
-			if (errno == ENOMEM)
-				return crm__error(db, CRM_EFAIL,
-				    "out of memory");
-			/* EILSEQ: text that is not UTF-8 (crm_text_check
-			 * keeps it out) has no words to find */
-		}
-	}
-	phone_key(c->phone, pk);
-	if (pk[0] && put_key(db, id, pk) == -1)
-		return -1;
-	return 0;
-}
 
 /* row_customer: the fields of the current row of a SELECT id, first_name,
  * last_name, company, city, phone, email, ref into c (borrowed). */
@@ -144,80 +38,6 @@ static void row_customer(sqlite3_stmt *st, struct crm_customer *c)
 
 #define CUSTOMER_FIELDS "id, first_name, last_name, company, city, phone," \
 	" email, ref"
-
-int crm__find_keys_reload(struct crm_db *db, int64_t id)
-{
-	struct crm_customer c;
-	sqlite3_stmt *st;
-	int rc;
-
-	if ((st = crm__prepare(db, "SELECT " CUSTOMER_FIELDS ","
-	    " coalesce(erased_at, 0) FROM customers WHERE id = ?1")) == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		row_customer(st, &c);
-		c.erased_at = sqlite3_column_int64(st, 8);
-		rc = crm__find_keys(db, id, &c, 0);
-	} else if (rc == SQLITE_DONE) {
-		rc = crm__find_keys_drop(db, id);
-	} else {
-		rc = crm__sqlerr(db, "cannot read customer");
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
-int crm__find_keys_drop(struct crm_db *db, int64_t id)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if ((st = crm__prepare(db, "DELETE FROM find_keys"
-	    " WHERE customer_id = ?1")) == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return crm__sqlerr(db, "cannot drop search keys");
-	return 0;
-}
-
-int crm_find_reindex(struct crm_db *db, int64_t *customers)
-{
-	struct crm_customer c;
-	sqlite3_stmt *st;
-	char sql[64];
-	int64_t n = 0;
-	int rc;
-
-	/* A million customers' keys go all over the index: with SQLite's
-	 * small default page cache that is minutes of reading and writing
-	 * pages, with the cache of a bulk load half a minute. */
-	snprintf(sql, sizeof(sql), "PRAGMA cache_size=-%d", CRM_BULK_CACHE_KIB);
-	if (crm__exec(db, sql) == -1 ||
-	    crm__exec(db, "DELETE FROM find_keys") == -1)
-		return -1;
-	if ((st = crm__prepare(db, "SELECT " CUSTOMER_FIELDS " FROM customers"
-	    " WHERE erased_at IS NULL")) == NULL)
-		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		row_customer(st, &c);
-		if (crm__find_keys(db, c.id, &c, 1) == -1) {
-			sqlite3_finalize(st);
-			return -1;
-		}
-		n++;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return crm__sqlerr(db, "cannot read customers");
-	if (customers)
-		*customers = n;
-	return crm__exec(db, "DELETE FROM meta WHERE key = 'find_keys'");
-}
 
 int crm_find_phone(struct crm_db *db, const char *text, int64_t *id)
 {
@@ -248,22 +68,6 @@ int crm_find_phone(struct crm_db *db, const char *text, int64_t *id)
 		crm__error(db, CRM_EDATA, "several customers have phone %s",
 		    norm);
 	return 0;
-}
-
-int crm__find_stale(struct crm_db *db)
-{
-	sqlite3_stmt *st;
-	int rc, stale;
-
-	if ((st = crm__prepare(db, "SELECT 1 FROM meta"
-	    " WHERE key = 'find_keys' AND value = 'stale'")) == NULL)
-		return -1;
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return crm__sqlerr(db, "cannot read meta");
-	stale = rc == SQLITE_ROW;
-	return stale ? crm_find_reindex(db, NULL) : 0;
 }
 
 /* ---- searching -------------------------------------------------------- */
@@ -519,7 +323,7 @@ static int make_word(struct crm_db *db, struct word *w, char *text)
 		n += isdigit((unsigned char)text[i]) != 0;
 	if (n >= 4 && is_phone(text)) {
 		/* "030/1234567" is +49301234567: the whole number */
-		phone_key(crm_parse_phone(text, NULL, norm, sizeof(norm),
+		crm__find_phone_key(crm_parse_phone(text, NULL, norm, sizeof(norm),
 		    &why) == 0 ? norm : text, w->phone);
 	}
 	return 0;
@@ -674,7 +478,7 @@ static long word_score(const struct word *w, const struct cand *c,
 	    strstr(row->email, w->lower))
 		best = best > 10 ? best : 10;
 	if (w->phone[0] && row->phone) {
-		phone_key(row->phone, pk);
+		crm__find_phone_key(row->phone, pk);
 		if (strcmp(pk, w->phone) == 0)
 			best = best > 90 ? best : 90;
 		else if (starts(pk, w->phone))

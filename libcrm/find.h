@@ -42,13 +42,4 @@ int crm_find(struct crm_db *db, char *const *args, size_t nargs,
  */
 int crm_find_phone(struct crm_db *db, const char *text, int64_t *id);
 
-/*
- * crm_find_reindex: compute the search keys of every customer again (they
- * are kept current by every write; this is for an upgrade of the Unicode
- * tables of libunistring, or a database written by other means). Call
- * inside a write transaction. *customers (may be NULL) is set to the
- * number indexed. Returns 0 or -1.
- */
-int crm_find_reindex(struct crm_db *db, int64_t *customers);
-
 #endif

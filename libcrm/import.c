@@ -1,10 +1,12 @@
 /* import.c: crm-import's engine: one file in one transaction: the header,
  * the batch it becomes, the events' indexes for a load into an empty
- * table, and the rows (import_row.c). Mapping files and --sniff are in
- * import_map.c, listing and undoing batches in batch.c. */
+ * table, the rows (import_row.c) and the reject file. Mapping files and
+ * --sniff are in import_map.c, listing and undoing batches in batch.c. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 #include "csv.h"
@@ -340,4 +342,122 @@ fail:
 out:
 	crm__import_free(&im);
 	return ret;
+}
+
+/* ---- reject files ----------------------------------------------------- */
+
+/* rej_field: append one field to im->out, quoted or escaped as the
+ * input's dialect needs. */
+static void rej_field(struct imp *im, const char *s)
+{
+	struct crm_buf *b = &im->out;
+	const char *p;
+
+	if (im->dia.tsv) {
+		for (p = s; *p; p++) {
+			switch (*p) {
+			case '\t': crm_buf_adds(b, "\\t"); break;
+			case '\n': crm_buf_adds(b, "\\n"); break;
+			case '\r': crm_buf_adds(b, "\\r"); break;
+			case '\\': crm_buf_adds(b, "\\\\"); break;
+			default: crm_buf_addc(b, *p);
+			}
+		}
+		return;
+	}
+	if (*s == '\0' || (!strchr(s, im->dia.delim) && !strpbrk(s, "\"\r\n") &&
+	    s[0] != ' ' && s[strlen(s) - 1] != ' ')) {
+		crm_buf_adds(b, s);
+		return;
+	}
+	crm_buf_addc(b, '"');
+	for (p = s; *p; p++) {
+		if (*p == '"')
+			crm_buf_addc(b, '"');
+		crm_buf_addc(b, *p);
+	}
+	crm_buf_addc(b, '"');
+}
+
+/* rej_line: write im->out (UTF-8) with the line end, in the encoding. */
+static int rej_line(struct imp *im)
+{
+	struct crm_buf e = {0};
+	int rc = 0;
+
+	crm_buf_adds(&im->out, im->dia.crlf ? "\r\n" : im->dia.cr ? "\r" :
+	    "\n");
+	if (crm_csv_encode(im->dia.enc, im->out.s, im->out.len, &e) == -1 ||
+	    fwrite(e.s, 1, e.len, im->rej) != e.len)
+		rc = -1;
+	crm_buf_free(&e);
+	crm_buf_reset(&im->out);
+	return rc;
+}
+
+int crm__import_reject(struct imp *im, char **f, size_t n)
+{
+	size_t i;
+	char ln[24];
+	char d[2] = { 0, 0 };
+
+	im->st->rejected++;
+	if (im->o->on_reject)
+		im->o->on_reject(im->o->arg, im->name, im->line, im->reason);
+	if (im->o->on_change)
+		im->o->on_change(im->o->arg, im->line, "reject", "", "", NULL,
+		    im->reason);
+	if (im->o->rejects == NULL || im->rej_failed)
+		return 0;
+	d[0] = (char)im->dia.delim;
+	if (im->rej == NULL) {
+		/* It holds personal data: readable by its owner only. */
+		int fd = open(im->o->rejects, O_WRONLY | O_CREAT | O_TRUNC |
+		    O_CLOEXEC, 0600);
+		if (fd == -1 || (im->rej = fdopen(fd, "w")) == NULL) {
+			if (fd != -1)
+				close(fd);
+			im->rej_failed = 1;
+			return crm__error(im->db, CRM_ECANTCREAT, "cannot "
+			    "create reject file %s: %s", im->o->rejects,
+			    strerror(errno));
+		}
+		/* U+FEFF: encoded, the UTF-8 or the UTF-16LE BOM */
+		if (im->dia.bom)
+			crm_buf_adds(&im->out, "\xEF\xBB\xBF");
+		if (im->dia.sepline) {
+			crm_buf_addf(&im->out, "sep=%c", im->dia.sepline);
+			if (rej_line(im) == -1)
+				goto fail;
+		}
+		for (i = 0; i < im->nhdr; i++) {
+			rej_field(im, im->hdr[i]);
+			crm_buf_adds(&im->out, d);
+		}
+		crm_buf_adds(&im->out, "reject_line");
+		crm_buf_adds(&im->out, d);
+		crm_buf_adds(&im->out, "reject_reason");
+		if (rej_line(im) == -1)
+			goto fail;
+	}
+	for (i = 0; i < im->nhdr; i++) {
+		rej_field(im, i < n ? f[i] : "");
+		crm_buf_adds(&im->out, d);
+	}
+	snprintf(ln, sizeof(ln), "%ld", im->line);
+	crm_buf_adds(&im->out, ln);
+	crm_buf_adds(&im->out, d);
+	rej_field(im, im->reason);
+	/* Fields beyond the header stay, after the reason. */
+	for (; i < n; i++) {
+		crm_buf_adds(&im->out, d);
+		rej_field(im, f[i]);
+	}
+	if (rej_line(im) == -1)
+		goto fail;
+	return 0;
+fail:
+	im->rej_failed = 1;
+	return crm__error(im->db, CRM_EIO, "cannot write reject file %s: %s",
+	    im->o->rejects, strerror(errno));
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "csv.h"
+#include "value.h"
 
 struct crm_db;
 struct crm_buf;
@@ -45,7 +46,7 @@ enum crm_ifield crm_ifield_guess(const char *header);
 #define CRM_MATCH_EMAIL 0x2
 #define CRM_MATCH_PHONE 0x4
 
-enum crm_import_mode { CRM_IMPORT_UPSERT, CRM_IMPORT_CREATE, CRM_IMPORT_UPDATE };
+/* enum crm_import_mode, crm_parse_import_mode(): in value.h. */
 
 /*
  * A mapping: what a mapping file (crm(5)) says, and what options override.

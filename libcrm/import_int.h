@@ -107,7 +107,7 @@ void crm__import_free(struct imp *im);
  * done, 1 when rejected (reason in im->reason), -1 on a database error. */
 int crm__import_row(struct imp *im, char **f, size_t n);
 
-/* crm__import_reject (import_row.c): count the rejected row, tell the
+/* crm__import_reject (import.c): count the rejected row, tell the
  * callbacks, and write it with its line and reason to the reject file
  * (created on the first). 0 or -1. */
 int crm__import_reject(struct imp *im, char **f, size_t n);

@@ -1,18 +1,13 @@
 /* import_row.c: one row of an import: its values parsed in the file's
  * dialect into an event, a customer matched by ref, email or phone and
- * created or merged, consents and tags; rejected rows into the reject
- * file. */
+ * created or merged, consents and tags. */
 #include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <unistd.h>
 
 #include "internal.h"
-#include "privacy.h"
+#include "forgotten.h"
 #include "csv.h"
 #include "customer.h"
 #include "event.h"
@@ -128,24 +123,6 @@ static void change(struct imp *im, const char *action, const char *who,
 	if (im->o->on_change)
 		im->o->on_change(im->o->arg, im->line, action, who, field, old,
 		    new_);
-}
-
-/* yesno: 1, 0, or -1 for the consent words people write. */
-static int yesno(const char *s)
-{
-	static const char *const yes[] = { "yes", "y", "ja", "j", "true", "1",
-		"x", "granted", "wahr", NULL };
-	static const char *const no[] = { "no", "n", "nein", "false", "0",
-		"withdrawn", "falsch", NULL };
-	size_t i;
-
-	for (i = 0; yes[i]; i++)
-		if (strcasecmp(s, yes[i]) == 0)
-			return 1;
-	for (i = 0; no[i]; i++)
-		if (strcasecmp(s, no[i]) == 0)
-			return 0;
-	return -1;
 }
 
 /* mapped: map_value through a memo of the last value of each field: a
@@ -322,7 +299,7 @@ static int find(struct imp *im, const struct crm_customer *c, int64_t *id)
  * crm-forget (unless --allow-forgotten). 0, 1 rejected, or -1. */
 static int forgotten(struct imp *im, const struct crm_customer *c)
 {
-	if (crm_forgotten_check(im->db, c) == 0)
+	if (crm_forgotten_check(im->db, c->ref, c->email, c->phone) == 0)
 		return 0;
 	if (crm_errcode(im->db) != CRM_EDATA)
 		return -1;
@@ -348,7 +325,7 @@ static int create(struct imp *im, struct crm_customer *c)
 	}
 	sqlite3_reset(st);
 	c->id = sqlite3_last_insert_rowid(im->db->sql);
-	if (crm__find_keys(im->db, c->id, c, 1) == -1)
+	if (crm__customer_keys(im->db, c->id, c, 1) == -1)
 		return -1;
 	if (im->o->on_change) {
 		w = who(c, c->id, buf, sizeof(buf));
@@ -467,7 +444,7 @@ static int update(struct imp *im, int64_t id, struct crm_customer *merged,
 		return crm__sqlerr(im->db, "cannot store customer");
 	}
 	sqlite3_reset(st);
-	if (crm__find_keys(im->db, id, merged, 0) == -1)
+	if (crm__customer_keys(im->db, id, merged, 0) == -1)
 		return -1;
 	if (mine)
 		return 0;
@@ -876,7 +853,7 @@ static int row_event(struct imp *im, struct row *r)
  * lower-cased. */
 static int row_marks(struct imp *im, struct row *r)
 {
-	const char *s;
+	const char *s, *why;
 	char *t;
 	size_t i;
 
@@ -884,7 +861,8 @@ static int row_marks(struct imp *im, struct row *r)
 		r->cons[i] = -1;
 		if ((s = r->v[CRM_I_C_EMAIL + i]) == NULL)
 			continue;
-		if ((r->cons[i] = yesno(s)) == -1)
+		if (crm_parse_yesno(s, CRM_YESNO_SHEET, &r->cons[i],
+		    &why) == -1)
 			return rejectf(im, "invalid %s \"%s\": yes or no (ja, "
 			    "nein, 1, 0)", crm_ifield_name(CRM_I_C_EMAIL + i),
 			    s);
@@ -1097,120 +1075,4 @@ out:
 	free(r.tagbuf);
 	crm_customer_clear(&r.c);
 	return rc;
-}
-
-/* ---- reject files ----------------------------------------------------- */
-
-/* rej_field: append one field to im->out, quoted or escaped as the
- * input's dialect needs. */
-static void rej_field(struct imp *im, const char *s)
-{
-	struct crm_buf *b = &im->out;
-	const char *p;
-
-	if (im->dia.tsv) {
-		for (p = s; *p; p++) {
-			switch (*p) {
-			case '\t': crm_buf_adds(b, "\\t"); break;
-			case '\n': crm_buf_adds(b, "\\n"); break;
-			case '\r': crm_buf_adds(b, "\\r"); break;
-			case '\\': crm_buf_adds(b, "\\\\"); break;
-			default: crm_buf_addc(b, *p);
-			}
-		}
-		return;
-	}
-	if (*s == '\0' || (!strchr(s, im->dia.delim) && !strpbrk(s, "\"\r\n") &&
-	    s[0] != ' ' && s[strlen(s) - 1] != ' ')) {
-		crm_buf_adds(b, s);
-		return;
-	}
-	crm_buf_addc(b, '"');
-	for (p = s; *p; p++) {
-		if (*p == '"')
-			crm_buf_addc(b, '"');
-		crm_buf_addc(b, *p);
-	}
-	crm_buf_addc(b, '"');
-}
-
-/* rej_line: write im->out (UTF-8) with the line end, in the encoding. */
-static int rej_line(struct imp *im)
-{
-	struct crm_buf e = {0};
-	int rc = 0;
-
-	crm_buf_adds(&im->out, im->dia.crlf ? "\r\n" : im->dia.cr ? "\r" :
-	    "\n");
-	if (crm_csv_encode(im->dia.enc, im->out.s, im->out.len, &e) == -1 ||
-	    fwrite(e.s, 1, e.len, im->rej) != e.len)
-		rc = -1;
-	crm_buf_free(&e);
-	crm_buf_reset(&im->out);
-	return rc;
-}
-
-int crm__import_reject(struct imp *im, char **f, size_t n)
-{
-	size_t i;
-	char ln[24];
-	char d[2] = { 0, 0 };
-
-	im->st->rejected++;
-	if (im->o->on_reject)
-		im->o->on_reject(im->o->arg, im->name, im->line, im->reason);
-	change(im, "reject", "", "", NULL, im->reason);
-	if (im->o->rejects == NULL || im->rej_failed)
-		return 0;
-	d[0] = (char)im->dia.delim;
-	if (im->rej == NULL) {
-		/* It holds personal data: readable by its owner only. */
-		int fd = open(im->o->rejects, O_WRONLY | O_CREAT | O_TRUNC |
-		    O_CLOEXEC, 0600);
-		if (fd == -1 || (im->rej = fdopen(fd, "w")) == NULL) {
-			if (fd != -1)
-				close(fd);
-			im->rej_failed = 1;
-			return crm__error(im->db, CRM_ECANTCREAT, "cannot "
-			    "create reject file %s: %s", im->o->rejects,
-			    strerror(errno));
-		}
-		/* U+FEFF: encoded, the UTF-8 or the UTF-16LE BOM */
-		if (im->dia.bom)
-			crm_buf_adds(&im->out, "\xEF\xBB\xBF");
-		if (im->dia.sepline) {
-			crm_buf_addf(&im->out, "sep=%c", im->dia.sepline);
-			if (rej_line(im) == -1)
-				goto fail;
-		}
-		for (i = 0; i < im->nhdr; i++) {
-			rej_field(im, im->hdr[i]);
-			crm_buf_adds(&im->out, d);
-		}
-		crm_buf_adds(&im->out, "reject_line");
-		crm_buf_adds(&im->out, d);
-		crm_buf_adds(&im->out, "reject_reason");
-		if (rej_line(im) == -1)
-			goto fail;
-	}
-	for (i = 0; i < im->nhdr; i++) {
-		rej_field(im, i < n ? f[i] : "");
-		crm_buf_adds(&im->out, d);
-	}
-	snprintf(ln, sizeof(ln), "%ld", im->line);
-	crm_buf_adds(&im->out, ln);
-	crm_buf_adds(&im->out, d);
-	rej_field(im, im->reason);
-	/* Fields beyond the header stay, after the reason. */
-	for (; i < n; i++) {
-		crm_buf_adds(&im->out, d);
-		rej_field(im, f[i]);
-	}
-	if (rej_line(im) == -1)
-		goto fail;
-	return 0;
-fail:
-	im->rej_failed = 1;
-	return crm__error(im->db, CRM_EIO, "cannot write reject file %s: %s",
-	    im->o->rejects, strerror(errno));
 }

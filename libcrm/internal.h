@@ -40,6 +40,8 @@ struct crm_db {
 	sqlite3_stmt *stmt[STMT_MAX];
 };
 
+/* The statement layer (sql.c). */
+
 /* crm__error: set the handle's error (code, printf message); returns -1. */
 int crm__error(struct crm_db *db, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -98,37 +100,35 @@ void crm__event_bind(sqlite3_stmt *st, const struct crm_event *ev,
 struct crm_customer;
 void crm__customer_bind(sqlite3_stmt *st, const struct crm_customer *c);
 
-/* crm__stats_fill (stats.c): the aggregates of the customers in st (ids
- * loaded, counters zero) as of st->cutoff, from the stored copy in
- * customer_stats brought up to date, or from all events (and stored when
- * st->as_of is not in the past). Call inside a transaction. 0 or -1. */
-struct crm_stats;
-int crm__stats_fill(struct crm_db *db, struct crm_stats *st);
-
-/* crm__stats_closed (stats.c): keep the stored aggregates exact when the
- * event ev (as it was, open) is closed at time at, in the transaction of
- * the closing: the customer's open count goes down and the stamp's window
- * keeps the cutoffs after at; when that cannot be done they are dropped
+/* crm__stats_closed (stats.c): keep the stored aggregates exact when
+ * event id of customer cid, of kind kind and made at time made, is closed
+ * at time at, in the transaction of the closing: open says it was open
+ * until then (status open, no closing time), as it should be. The
+ * customer's open count goes down and the stamp's window keeps the
+ * cutoffs after at; when that cannot be done they are dropped
  * (crm_stats_invalidate). 0 or -1. */
-int crm__stats_closed(struct crm_db *db, const struct crm_event *ev,
-    int64_t at);
+int crm__stats_closed(struct crm_db *db, int64_t id, int64_t cid,
+    const char *kind, int64_t made, int open, int64_t at);
 
-/* crm__stats_customers (rfm.c): append the customers of s (columns: id,
- * erased), which it steps and finalises, to st->c with nothing counted.
+/* crm__find_keys (findkeys.c): store the search keys of customer id from
+ * its names n (none when n is NULL: an erased customer), replacing its old
+ * ones unless isnew. Every path that writes those fields calls it in the
+ * same transaction (crm__customer_keys does it for a struct crm_customer).
  * 0 or -1. */
-int crm__stats_customers(struct crm_db *db, struct crm_stats *st,
-    sqlite3_stmt *s);
-
-/* crm__stats_slot (rfm.c): the aggregates of customer id in st, erased or
- * not, or NULL. */
-struct crm_cstat *crm__stats_slot(const struct crm_stats *st, int64_t id);
-
-/* crm__find_keys (find.c): store the search keys of customer id from the
- * fields of c (first_name, last_name, company, city, phone; none when
- * erased_at is set), replacing its old ones unless isnew. Every path that
- * writes those fields calls it in the same transaction. 0 or -1. */
-struct crm_customer;
+struct crm__names {
+	const char *first, *last, *company, *city, *phone;
+};
 int crm__find_keys(struct crm_db *db, int64_t id,
+    const struct crm__names *n, int isnew);
+
+/* crm__find_phone_key (findkeys.c): the key of a phone number: '#' and its
+ * digits reversed, leading zeros left out, into out (CRM_PHONEBUF + 1
+ * bytes); "" for none. */
+void crm__find_phone_key(const char *phone, char *out);
+
+/* crm__customer_keys (customer.c): crm__find_keys from the fields of c. */
+struct crm_customer;
+int crm__customer_keys(struct crm_db *db, int64_t id,
     const struct crm_customer *c, int isnew);
 
 /* crm__find_keys_reload: the same from the stored row of customer id (its
@@ -137,7 +137,7 @@ int crm__find_keys(struct crm_db *db, int64_t id,
 int crm__find_keys_reload(struct crm_db *db, int64_t id);
 int crm__find_keys_drop(struct crm_db *db, int64_t id);
 
-/* crm__find_stale (find.c): compute every customer's search keys when
+/* crm__find_stale (findkeys.c): compute every customer's search keys when
  * meta 'find_keys' says they are stale (the migration that made the table
  * sets it). Inside the migration's transaction. 0 or -1. */
 int crm__find_stale(struct crm_db *db);

@@ -127,14 +127,23 @@ void crm_predict_score(const struct crm_history *h, size_t i,
 long crm_predict_find(const struct crm_history *h, int64_t customer_id);
 
 /*
- * Storing scores in the predictions table: begin clears it when all is set
- * (a full run), put inserts or replaces one row, end commits. Each returns
- * 0 or -1.
+ * Storing scores in the predictions table, beside scoring (a thread of its
+ * own inserts the rows while the caller scores the next ones).
+ * crm_predict_store_begin starts a store on db in a transaction of its
+ * own, the table cleared when all is set (a full run), and returns it (the
+ * caller's, until end or free), or NULL. Until then db is the store's: the
+ * caller does not use it. put inserts or replaces the row of score s (one
+ * that bought). end commits (the audit entry with it) and frees the store;
+ * free abandons one (NULL is a no-op; the caller rolls db back). put and
+ * end return 0 or -1; every failure leaves the message on db.
  */
-int crm_predict_store_begin(struct crm_db *db, int all);
-int crm_predict_store_put(struct crm_db *db, const struct crm_model *m,
-    const struct crm_score *s, int64_t now);
-int crm_predict_store_end(struct crm_db *db);
+struct crm_predict_store;
+struct crm_predict_store *crm_predict_store_begin(struct crm_db *db,
+    int all);
+int crm_predict_store_put(struct crm_predict_store *ps,
+    const struct crm_model *m, const struct crm_score *s, int64_t now);
+int crm_predict_store_end(struct crm_predict_store *ps);
+void crm_predict_store_free(struct crm_predict_store *ps);
 
 /* One row of crm_predict_due. Strings borrowed from the history. */
 struct crm_due {

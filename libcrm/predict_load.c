@@ -830,8 +830,8 @@ static int triples(struct crm_db *db, struct crm_history *h)
 
 /*
  * split: into how many parts to scan the events, 1 or 2, with their id
- * ranges; for 2 the second part's connection in db2 (read only, opened on
- * the same file). Two when the table spans SPLIT_MIN ids or more and two
+ * ranges; for 2 the second part's connection in *db2 (crm_db_peer, read
+ * only; the caller closes it). Two when the table spans SPLIT_MIN ids or more and two
  * processors are online, or when $CRM_PREDICT_THREADS says so (1 or 2, for
  * tests). The parts are read in two read transactions, which SQLite takes
  * one after the other: a write committed in between is seen by the
@@ -839,7 +839,7 @@ static int triples(struct crm_db *db, struct crm_history *h)
  * two statements; rows added later have ids above hi and are not read.
  * Returns the number, or -1 (message on db).
  */
-static int split(struct crm_db *db, struct crm_db *db2, struct part *pt)
+static int split(struct crm_db *db, struct crm_db **db2, struct part *pt)
 {
 	sqlite3_stmt *st;
 	int64_t lo = 0, hi = -1;
@@ -857,19 +857,10 @@ static int split(struct crm_db *db, struct crm_db *db2, struct part *pt)
 	pt[0].lo = lo;
 	pt[0].hi = hi;
 	if (crm__threads(hi - lo >= SPLIT_MIN) < 2 || hi <= lo ||
-	    db->path == NULL)
-		return 1;
-	if (sqlite3_open_v2(db->path, &db2->sql, SQLITE_OPEN_READONLY |
-	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		sqlite3_close(db2->sql);        /* one scan will do */
-		db2->sql = NULL;
-		return 1;
-	}
-	sqlite3_busy_timeout(db2->sql, db->wait_ms);
-	db2->path = db->path;
-	db2->wait_ms = db->wait_ms;
+	    (*db2 = crm_db_peer(db, CRM_DB_READONLY)) == NULL)
+		return 1;               /* one scan will do */
 	pt[0].hi = lo + (hi - lo) / 2;
-	pt[1].db = db2;
+	pt[1].db = *db2;
 	pt[1].lo = pt[0].hi + 1;
 	pt[1].hi = hi;
 	return 2;
@@ -903,7 +894,7 @@ int crm_history_load(struct crm_db *db, const struct crm_history_opts *o,
 	struct crm_history *h;
 	struct idmap im = { NULL, 0 };
 	struct part pt[2];
-	struct crm_db db2;
+	struct crm_db *db2 = NULL;
 	struct tm tm;
 	time_t t = (time_t)o->as_of;
 	size_t i;
@@ -943,7 +934,6 @@ int crm_history_load(struct crm_db *db, const struct crm_history_opts *o,
 			im.map[h->id[i]] = (int32_t)i;
 	}
 	memset(pt, 0, sizeof(pt));
-	memset(&db2, 0, sizeof(db2));
 	if ((np = split(db, &db2, pt)) < 0)
 		goto fail;
 	for (k = 0; k < np; k++) {
@@ -961,14 +951,14 @@ int crm_history_load(struct crm_db *db, const struct crm_history_opts *o,
 		goto fail;
 	for (k = 0; k < np; k++)
 		part_free(&pt[k]);
-	sqlite3_close(db2.sql);
+	crm_db_close(db2);
 	free(im.map);
 	*out = h;
 	return 0;
 fail:
 	for (k = 0; k < np; k++)
 		part_free(&pt[k]);
-	sqlite3_close(db2.sql);
+	crm_db_close(db2);
 	free(im.map);
 	crm_history_free(h);
 	return -1;

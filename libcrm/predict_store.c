@@ -26,7 +26,8 @@
  * thread is done with the other. Inserting a million rows costs more than
  * scoring them (1.3 s against 0.9 s), so this hides the scoring. Between
  * begin and end only the storing thread uses the connection: the caller
- * must not touch db. With one processor, or when no thread can be made,
+ * must not touch db. The store is a handle the caller owns, so that two
+ * stores (on two connections) could run at once. With one processor, or when no thread can be made,
  * put inserts the chunk itself at the hand-over.
  *
  * The foreign key of predictions.customer_id is not checked while storing:
@@ -44,7 +45,9 @@ struct srow {
 	int64_t now, model;
 };
 
-static struct store {
+/* A store of scores in progress (crm_predict_store_begin): the caller's
+ * handle. */
+struct crm_predict_store {
 	struct crm_db *db;
 	sqlite3_stmt *st;
 	struct srow *rows[2];
@@ -57,16 +60,16 @@ static struct store {
 	pthread_t th;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-} store;
+};
 
 /* store_rows: insert the rows of chunk k, unless one failed before. */
-static void store_rows(int k)
+static void store_rows(struct crm_predict_store *ps, int k)
 {
-	sqlite3_stmt *st = store.st;
+	sqlite3_stmt *st = ps->st;
 	size_t i;
 
-	for (i = 0; i < store.len[k] && store.rc == 0; i++) {
-		const struct srow *r = &store.rows[k][i];
+	for (i = 0; i < ps->len[k] && ps->rc == 0; i++) {
+		const struct srow *r = &ps->rows[k][i];
 		const struct crm_score *s = &r->s;
 
 		sqlite3_reset(st);
@@ -91,157 +94,179 @@ static void store_rows(int k)
 		else
 			sqlite3_bind_null(st, 15);
 		if (sqlite3_step(st) != SQLITE_DONE)
-			store.rc = crm__sqlerr(store.db,
+			ps->rc = crm__sqlerr(ps->db,
 			    "cannot store predictions");
 	}
-	store.len[k] = 0;
+	ps->len[k] = 0;
 }
 
 static void *store_thread(void *arg)
 {
+	struct crm_predict_store *ps = arg;
 	int k;
 
-	(void)arg;
-	pthread_mutex_lock(&store.mu);
+	pthread_mutex_lock(&ps->mu);
 	for (;;) {
-		while (store.todo < 0 && !store.quit)
-			pthread_cond_wait(&store.cv, &store.mu);
-		if (store.todo < 0)
+		while (ps->todo < 0 && !ps->quit)
+			pthread_cond_wait(&ps->cv, &ps->mu);
+		if (ps->todo < 0)
 			break;
-		k = store.todo;
-		pthread_mutex_unlock(&store.mu);
-		store_rows(k);
-		pthread_mutex_lock(&store.mu);
-		store.todo = -1;
-		pthread_cond_broadcast(&store.cv);
+		k = ps->todo;
+		pthread_mutex_unlock(&ps->mu);
+		store_rows(ps, k);
+		pthread_mutex_lock(&ps->mu);
+		ps->todo = -1;
+		pthread_cond_broadcast(&ps->cv);
 	}
-	pthread_mutex_unlock(&store.mu);
+	pthread_mutex_unlock(&ps->mu);
 	return NULL;
 }
 
 /* store_stop: wait for the thread to insert what it was given and end;
- * free the chunks. Returns 0, or -1 when an insert failed. */
-static int store_stop(void)
+ * free the chunks and the statement (ps stays, stopped). Returns 0, or -1
+ * when an insert failed. */
+static int store_stop(struct crm_predict_store *ps)
 {
-	int rc;
-
-	if (store.threaded) {
-		pthread_mutex_lock(&store.mu);
-		store.quit = 1;
-		pthread_cond_broadcast(&store.cv);
-		pthread_mutex_unlock(&store.mu);
-		pthread_join(store.th, NULL);
-		pthread_cond_destroy(&store.cv);
-		pthread_mutex_destroy(&store.mu);
-		store.threaded = 0;
+	if (ps->threaded) {
+		pthread_mutex_lock(&ps->mu);
+		ps->quit = 1;
+		pthread_cond_broadcast(&ps->cv);
+		pthread_mutex_unlock(&ps->mu);
+		pthread_join(ps->th, NULL);
+		pthread_cond_destroy(&ps->cv);
+		pthread_mutex_destroy(&ps->mu);
+		ps->threaded = 0;
 	}
-	rc = store.rc;
-	sqlite3_finalize(store.st);
-	free(store.rows[0]);
-	free(store.rows[1]);
-	memset(&store, 0, sizeof(store));
-	return rc;
+	sqlite3_finalize(ps->st);
+	ps->st = NULL;
+	free(ps->rows[0]);
+	free(ps->rows[1]);
+	ps->rows[0] = ps->rows[1] = NULL;
+	return ps->rc;
 }
 
 /* hand_over: give the caller's chunk to the thread (or insert it now) and
  * start on the other. Returns 0, or -1 when an insert failed (the thread
  * is then gone and the message on db). The thread's rc is read only while
  * it waits: under the lock, with nothing handed over. */
-static int hand_over(void)
+static int hand_over(struct crm_predict_store *ps)
 {
 	int rc;
 
-	if (!store.threaded) {
-		store_rows(store.cur);
-		rc = store.rc;
+	if (!ps->threaded) {
+		store_rows(ps, ps->cur);
+		rc = ps->rc;
 	} else {
-		pthread_mutex_lock(&store.mu);
-		while (store.todo >= 0)
-			pthread_cond_wait(&store.cv, &store.mu);
-		if ((rc = store.rc) == 0) {
-			store.todo = store.cur;
-			pthread_cond_broadcast(&store.cv);
+		pthread_mutex_lock(&ps->mu);
+		while (ps->todo >= 0)
+			pthread_cond_wait(&ps->cv, &ps->mu);
+		if ((rc = ps->rc) == 0) {
+			ps->todo = ps->cur;
+			pthread_cond_broadcast(&ps->cv);
 		}
-		pthread_mutex_unlock(&store.mu);
-		store.cur ^= 1;
+		pthread_mutex_unlock(&ps->mu);
+		ps->cur ^= 1;
 	}
 	if (rc == -1)
-		(void)store_stop();
+		(void)store_stop(ps);
 	return rc;
 }
 
-int crm_predict_store_begin(struct crm_db *db, int all)
+/* start: the statement, the chunks and (when it pays) the thread of ps,
+ * whose transaction has begun. 0 or -1. */
+static int start(struct crm_predict_store *ps)
 {
-	(void)store_stop();
-	if (crm__exec(db, "PRAGMA foreign_keys=OFF") == -1 ||
-	    (all && crm_db_bulk(db) == -1) || crm_db_begin(db) == -1)
+	if ((ps->st = crm__prepare(ps->db, "INSERT OR REPLACE INTO predictions"
+	    " (customer_id, computed_at, model_id, p_alive, expected_purchases,"
+	    " expected_spend_cents, clv_cents, churn_risk, next_purchase,"
+	    " favourite_category, price_band, preferred_channel, evidence,"
+	    " discount_buyer, discount_share)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) == NULL)
 		return -1;
-	if (all && crm__exec(db, "DELETE FROM predictions") == -1)
-		return -1;
-	store.db = db;
-	store.todo = -1;
-	if ((store.st = crm__prepare(db, "INSERT OR REPLACE INTO predictions "
-	    "(customer_id, computed_at, model_id, p_alive, expected_purchases, "
-	    "expected_spend_cents, clv_cents, churn_risk, next_purchase, "
-	    "favourite_category, price_band, preferred_channel, evidence, "
-	    "discount_buyer, discount_share) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) == NULL)
-		return -1;
-	if ((store.rows[0] = malloc(STORE_CHUNK * sizeof(struct srow))) ==
-	    NULL || (store.rows[1] = malloc(STORE_CHUNK *
-	    sizeof(struct srow))) == NULL) {
-		(void)store_stop();
-		return crm__oom(db);
-	}
-	if (crm__threads(1) > 1 && pthread_mutex_init(&store.mu, NULL) == 0) {
-		if (pthread_cond_init(&store.cv, NULL) != 0)
-			pthread_mutex_destroy(&store.mu);
-		else if (pthread_create(&store.th, NULL, store_thread, NULL) ==
-		    0)
-			store.threaded = 1;
+	if ((ps->rows[0] = malloc(STORE_CHUNK * sizeof(struct srow))) ==
+	    NULL || (ps->rows[1] = malloc(STORE_CHUNK *
+	    sizeof(struct srow))) == NULL)
+		return crm__oom(ps->db);
+	if (crm__threads(1) > 1 && pthread_mutex_init(&ps->mu, NULL) == 0) {
+		if (pthread_cond_init(&ps->cv, NULL) != 0)
+			pthread_mutex_destroy(&ps->mu);
+		else if (pthread_create(&ps->th, NULL, store_thread, ps) == 0)
+			ps->threaded = 1;
 		else {
-			pthread_cond_destroy(&store.cv);
-			pthread_mutex_destroy(&store.mu);
+			pthread_cond_destroy(&ps->cv);
+			pthread_mutex_destroy(&ps->mu);
 		}
 	}
 	return 0;
 }
 
-int crm_predict_store_put(struct crm_db *db, const struct crm_model *m,
-    const struct crm_score *s, int64_t now)
+struct crm_predict_store *crm_predict_store_begin(struct crm_db *db,
+    int all)
+{
+	struct crm_predict_store *ps;
+
+	if ((ps = calloc(1, sizeof(*ps))) == NULL) {
+		crm__oom(db);
+		return NULL;
+	}
+	ps->db = db;
+	ps->todo = -1;
+	if (crm__exec(db, "PRAGMA foreign_keys=OFF") == -1 ||
+	    (all && crm_db_bulk(db) == -1) || crm_db_begin(db) == -1 ||
+	    (all && crm__exec(db, "DELETE FROM predictions") == -1) ||
+	    start(ps) == -1) {
+		crm_predict_store_free(ps);
+		return NULL;
+	}
+	return ps;
+}
+
+int crm_predict_store_put(struct crm_predict_store *ps,
+    const struct crm_model *m, const struct crm_score *s, int64_t now)
 {
 	struct srow *r;
 
 	if (!s->bought)
 		return 0;
-	if (store.rows[0] == NULL)      /* not begun, or failed before */
-		return crm__error(db, CRM_EFAIL, "cannot store predictions");
-	r = &store.rows[store.cur][store.len[store.cur]++];
+	if (ps->rows[0] == NULL)        /* failed before */
+		return crm__error(ps->db, CRM_EFAIL, "cannot store predictions");
+	r = &ps->rows[ps->cur][ps->len[ps->cur]++];
 	r->s = *s;
 	r->now = now;
 	r->model = m->id ? m->id : CRM_NONE;
-	if (store.len[store.cur] == STORE_CHUNK)
-		return hand_over();
+	if (ps->len[ps->cur] == STORE_CHUNK)
+		return hand_over(ps);
 	return 0;
 }
 
-int crm_predict_store_end(struct crm_db *db)
+int crm_predict_store_end(struct crm_predict_store *ps)
 {
+	struct crm_db *db = ps->db;
 	char detail[64];
+	int rc = -1;
 
-	if (store.rows[0] == NULL)
-		return crm__error(db, CRM_EFAIL, "cannot store predictions");
-	if (store.len[store.cur] && hand_over() == -1)
-		return -1;
-	if (store_stop() == -1) /* the last chunk is in, the thread gone */
-		return -1;
-	/* one entry for the run: what changed is every buyer's scores */
-	snprintf(detail, sizeof(detail), "{\"changes\":%lld}",
-	    (long long)sqlite3_total_changes(db->sql));
-	if (crm_audit(db, "predictions.store", 0, 0, detail) == -1 ||
-	    crm_db_commit(db) == -1)
-		return -1;
-	return crm__exec(db, "PRAGMA foreign_keys=ON");
+	if (ps->rows[0] == NULL)
+		crm__error(db, CRM_EFAIL, "cannot store predictions");
+	else if ((ps->len[ps->cur] == 0 || hand_over(ps) == 0) &&
+	    store_stop(ps) == 0) {
+		/* the last chunk is in, the thread gone; one audit entry for
+		 * the run: what changed is every buyer's scores */
+		snprintf(detail, sizeof(detail), "{\"changes\":%lld}",
+		    (long long)sqlite3_total_changes(db->sql));
+		if (crm_audit(db, "predictions.store", 0, 0, detail) == 0 &&
+		    crm_db_commit(db) == 0)
+			rc = crm__exec(db, "PRAGMA foreign_keys=ON");
+	}
+	crm_predict_store_free(ps);
+	return rc;
+}
+
+void crm_predict_store_free(struct crm_predict_store *ps)
+{
+	if (ps == NULL)
+		return;
+	(void)store_stop(ps);
+	free(ps);
 }
 
 /* ---- due --------------------------------------------------------------- */

@@ -1,23 +1,15 @@
-/* privacy.c: erasing a customer (crm-forget), recognising a forgotten
- * person who is added again, and the subject access export. */
-#include <sys/random.h>
-#include <errno.h>
+/* privacy.c: erasing a customer (crm-forget), keeping the marks that
+ * recognise them (forgotten.c), and the subject access export. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 #include "customer.h"
-#include "out.h"
+#include "forgotten.h"
 #include "privacy.h"
 #include "segment.h"
-#include "sha256.h"
 #include "util.h"
 #include "value.h"
-
-void crm_db_allow_forgotten(struct crm_db *db, int allow)
-{
-	db->allow_forgotten = allow;
-}
 
 void crm_db_see_erased(struct crm_db *db, int see)
 {
@@ -34,53 +26,6 @@ int crm_db_checkpoint(struct crm_db *db)
 	return 0;
 }
 
-/* forget_key: the database's random HMAC key (hex), made on first use. */
-static int forget_key(struct crm_db *db, char hex[65])
-{
-	unsigned char raw[32];
-	sqlite3_stmt *st;
-	int rc;
-
-	if ((st = crm__prepare(db, "SELECT value FROM meta"
-	    " WHERE key = 'forget_key'")) == NULL)
-		return -1;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 64) {
-		memcpy(hex, sqlite3_column_text(st, 0), 65);
-		sqlite3_finalize(st);
-		return 0;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return crm__sqlerr(db, "cannot read the forget key");
-	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
-		return crm__error(db, CRM_EFAIL, "no random bytes: %s",
-		    strerror(errno));
-	crm_sha256_hex(raw, hex);
-	if ((st = crm__prepare(db, "INSERT INTO meta (key, value)"
-	    " VALUES ('forget_key', ?1)")) == NULL)
-		return -1;
-	crm__bind_text(st, 1, hex);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return crm__sqlerr(db, "cannot store the forget key");
-	return 0;
-}
-
-/* mark: the keyed hash of what:value (e.g. "email:anna@example.de"). */
-static void mark(const char key[65], const char *what, const char *value,
-    char out[65])
-{
-	struct crm_buf m = {0};
-	unsigned char d[32];
-
-	crm_buf_addf(&m, "%s:%s", what, value);
-	crm_hmac_sha256(key, 64, m.s ? m.s : "", m.len, d);
-	crm_sha256_hex(d, out);
-	crm_buf_free(&m);
-}
-
 /* count: a one-number query about customer id. */
 static int count(struct crm_db *db, const char *sql, int64_t id, int64_t *n)
 {
@@ -95,60 +40,6 @@ static int count(struct crm_db *db, const char *sql, int64_t id, int64_t *n)
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW)
 		return crm__sqlerr(db, "cannot count");
-	return 0;
-}
-
-/* The identifying fields that are remembered as hashes. */
-static const char *const marked[] = { "ref", "email", "phone" };
-
-int crm_forgotten_check(struct crm_db *db, const struct crm_customer *c)
-{
-	const char *v[3] = { c->ref, c->email, c->phone };
-	char key[65], h[65], when[CRM_TIMEBUF];
-	sqlite3_stmt *st;
-	int i, rc, any = 0;
-
-	for (i = 0; i < 3; i++)
-		any |= v[i] != NULL;
-	if (!any)
-		return 0;
-	if (db->forgotten < 0) {
-		int64_t n;
-		if (count(db, "SELECT EXISTS (SELECT 1 FROM forgotten"
-		    " WHERE ?1 = ?1)", 0, &n) == -1)
-			return -1;
-		db->forgotten = n != 0;
-	}
-	if (db->forgotten == 0)
-		return 0;      /* the common case: nobody was ever forgotten */
-	if (forget_key(db, key) == -1)
-		return -1;
-	for (i = 0; i < 3; i++) {
-		if (v[i] == NULL)
-			continue;
-		mark(key, marked[i], v[i], h);
-		st = crm__prepare(db, db->allow_forgotten ?
-		    "DELETE FROM forgotten WHERE hash = ?1 RETURNING at" :
-		    "SELECT at FROM forgotten WHERE hash = ?1");
-		if (st == NULL)
-			return -1;
-		crm__bind_text(st, 1, h);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW && !db->allow_forgotten) {
-			crm_fmt_day(sqlite3_column_int64(st, 0), when);
-			sqlite3_finalize(st);
-			return crm__error(db, CRM_EDATA, "%s %s belongs to a "
-			    "person who was forgotten on %s (crm-forget); add "
-			    "them again only with --allow-forgotten, when they "
-			    "came back and consented again", marked[i], v[i],
-			    when);
-		}
-		while (rc == SQLITE_ROW)
-			rc = sqlite3_step(st);
-		sqlite3_finalize(st);
-		if (rc != SQLITE_DONE)
-			return crm__sqlerr(db, "cannot check forgotten people");
-	}
 	return 0;
 }
 
@@ -170,33 +61,12 @@ static int run(struct crm_db *db, const char *sql, int64_t id, int64_t t)
 	return 0;
 }
 
-/* remember: keep the mark h of a forgotten value. */
-static int remember(struct crm_db *db, const char *h, const char *what)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if ((st = crm__prepare(db, "INSERT INTO forgotten (hash, what, at)"
-	    " VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING")) == NULL)
-		return -1;
-	crm__bind_text(st, 1, h);
-	crm__bind_text(st, 2, what);
-	sqlite3_bind_int64(st, 3, crm_now());
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return crm__sqlerr(db, "cannot remember forgotten person");
-	return 0;
-}
-
 int crm_customer_forget(struct crm_db *db, int64_t id, const char *reason,
     int dry_run, struct crm_forget_stats *st)
 {
 	struct crm_forget_stats s = {0};
 	struct crm_customer *c;
 	struct crm_buf d = {0};
-	char key[65], h[65];
-	const char *v[3];
 	int64_t erased;
 	size_t i;
 	int rc;
@@ -238,17 +108,8 @@ int crm_customer_forget(struct crm_db *db, int64_t id, const char *reason,
 		return 0;
 	}
 
-	if (forget_key(db, key) == -1)
+	if (crm_forgotten_remember(db, c->ref, c->email, c->phone) == -1)
 		goto fail;
-	v[0] = c->ref; v[1] = c->email; v[2] = c->phone;
-	for (i = 0; i < 3; i++) {
-		if (v[i] == NULL)
-			continue;
-		mark(key, marked[i], v[i], h);
-		if (remember(db, h, marked[i]) == -1)
-			goto fail;
-		db->forgotten = 1;
-	}
 	/* ?1 is the customer in every statement below. */
 	if (crm__find_keys_drop(db, id) == -1 ||
 	    run(db, "UPDATE customers SET ref = NULL, first_name = NULL,"
@@ -373,13 +234,11 @@ static int dump(struct crm_db *db, struct crm_buf *b, const char *name,
  * registers SQL functions, which SQLite refuses while a query is open. */
 static int segments_of(struct crm_db *db, int64_t id, struct crm_buf *b)
 {
-	struct crm_segq q = {0};
 	struct crm_buf names = {0};
-	struct crm_out *out;
 	sqlite3_stmt *st;
-	char *s = NULL, *name;
-	size_t len = 0, i;
-	FILE *fp;
+	const char *name;
+	int64_t now = crm_now();
+	size_t i;
 	int rc, n = 0;
 
 	if ((st = crm__prepare(db, "SELECT name FROM segments"
@@ -396,41 +255,20 @@ static int segments_of(struct crm_db *db, int64_t id, struct crm_buf *b)
 		return names.oom ? crm__error(db, CRM_EFAIL, "out of memory") : -1;
 	}
 	crm_buf_adds(b, ",\"segments\":[");
-	q.ids = &id;
-	q.nids = 1;
-	q.columns = "id";
-	q.as_of = crm_now();
 	for (i = 0; i < names.len; i += strlen(name) + 1) {
 		name = names.s + i;
-		q.name = name;
-		if ((fp = open_memstream(&s, &len)) == NULL)
-			goto oom;
-		if ((out = crm_out_new(fp, CRM_FMT_CSV, CRM_OUT_NOHEADER)) == NULL) {
-			fclose(fp);
-			free(s);
-			goto oom;
+		if ((rc = crm_segment_contains(db, name, id, now)) == -1) {
+			crm_buf_free(&names);
+			return -1;
 		}
-		rc = crm_segment_run(db, &q, out);
-		crm_out_end(out);
-		crm_out_free(out);
-		fclose(fp);
-		if (rc == 0 && len > 0) {
+		if (rc) {
 			if (n++)
 				crm_buf_addc(b, ',');
 			crm_buf_addjson(b, name);
 		}
-		free(s);
-		s = NULL;
-		if (rc == -1) {
-			crm_buf_free(&names);
-			return -1;
-		}
 	}
 	crm_buf_free(&names);
 	return crm_buf_addc(b, ']');
-oom:
-	crm_buf_free(&names);
-	return crm__error(db, CRM_EFAIL, "out of memory");
 }
 
 int crm_subject_access(struct crm_db *db, int64_t id, struct crm_buf *json)

@@ -8,7 +8,6 @@
 
 struct crm_db;
 struct crm_buf;
-struct crm_customer;
 
 /* What crm_customer_forget() erased (or, in a dry run, would erase). */
 struct crm_forget_stats {
@@ -26,10 +25,11 @@ struct crm_forget_stats {
  * events stay (kind, time, amount, category, product, channel, rating) but
  * lose their subject and body (and mail their Message-ID); tags, consent
  * history, predictions and import undo records are deleted; audit entries
- * keep what and when but lose their details and command arguments. Keyed hashes (HMAC-
- * SHA256 under a random key kept in the database) of the ref, email and
- * phone are kept so crm_forgotten_check() recognises the person. An audit
- * entry records the erasure and reason (may be NULL), not the erased data.
+ * keep what and when but lose their details and command arguments. Keyed
+ * hashes (HMAC-SHA256 under a random key kept in the database) of the
+ * ref, email and phone are kept (forgotten.h) so crm_forgotten_check()
+ * recognises the person. An audit entry records the erasure and reason
+ * (may be NULL), not the erased data.
  * With dry_run nothing is changed. Fills *st (may be NULL). A customer
  * erased already fails with CRM_EDATA. Returns 0 or -1.
  * The handle writes with secure_delete, so the freed bytes are zeroed; call
@@ -37,19 +37,6 @@ struct crm_forget_stats {
  */
 int crm_customer_forget(struct crm_db *db, int64_t id, const char *reason,
     int dry_run, struct crm_forget_stats *st);
-
-/*
- * crm_forgotten_check: fail with CRM_EDATA if c's ref, email or phone
- * (normalised) belongs to a forgotten person, saying when they were
- * forgotten. If the handle allows it (crm_db_allow_forgotten), the marks
- * for those values are removed instead and 0 returned: the person came
- * back. Called by crm_customer_create and crm_customer_merge.
- */
-int crm_forgotten_check(struct crm_db *db, const struct crm_customer *c);
-
-/* crm_db_allow_forgotten: let forgotten people be added again (the
- * --allow-forgotten option). */
-void crm_db_allow_forgotten(struct crm_db *db, int allow);
 
 /* crm_db_see_erased: let crm_customer_resolve find erased customers (for
  * showing them; nothing may be recorded for them). */

@@ -207,36 +207,6 @@ static int begin_read(struct crm_db *db)
 	return crm__exec(db, "BEGIN; SELECT 1 FROM sqlite_master LIMIT 1");
 }
 
-/* second: a second handle on db's file. Not crm_db_open: that reads the
- * file's header with open() and close(), and closing any descriptor of the
- * file drops every POSIX lock this process holds on it, db's too (SQLite
- * then saw its WAL checkpointed away under a read: "database disk image
- * is malformed"). NULL on failure. */
-static struct crm_db *second(struct crm_db *db)
-{
-	struct crm_db *db2 = calloc(1, sizeof(*db2));
-
-	if (db2 == NULL)
-		return NULL;
-	db2->forgotten = -1;
-	db2->wait_ms = db->wait_ms;
-	if ((db2->path = strdup(db->path)) == NULL ||
-	    (db2->progname = strdup(db->progname)) == NULL ||
-	    sqlite3_open_v2(db->path, &db2->sql, SQLITE_OPEN_READWRITE, NULL) !=
-	    SQLITE_OK) {
-		crm_db_close(db2);
-		return NULL;
-	}
-	sqlite3_extended_result_codes(db2->sql, 1);
-	sqlite3_busy_timeout(db2->sql, db->wait_ms);
-	/* it may rewrite customer_stats: zero what it frees, as db does */
-	if (crm__exec(db2, "PRAGMA secure_delete=ON") == -1) {
-		crm_db_close(db2);
-		return NULL;
-	}
-	return db2;
-}
-
 /* pin: begin the read transactions of db and of a second connection to the
  * same file, in the same state. Returns the second handle (close with
  * crm_db_close), or NULL with db's transaction begun alone (see above), or
@@ -244,23 +214,23 @@ static struct crm_db *second(struct crm_db *db)
 static struct crm_db *pin(struct crm_db *db, int *failed)
 {
 	const char *env = getenv("CRM_REPORT_THREADS");
-	struct crm_db *db2 = NULL;
-	sqlite3 *lock = NULL;
+	struct crm_db *db2 = NULL, *lock = NULL;
 	int locked;
 
 	*failed = 0;
+	/* the second may rewrite customer_stats: it zeroes what it frees
+	 * (secure_delete), as db does */
 	if ((env && strcmp(env, "1") == 0) || sysconf(_SC_NPROCESSORS_ONLN) < 2 ||
-	    (db2 = second(db)) == NULL ||
-	    sqlite3_open_v2(db->path, &lock, SQLITE_OPEN_READWRITE, NULL) !=
-	    SQLITE_OK) {
+	    (db2 = crm_db_peer(db, 0)) == NULL ||
+	    (lock = crm_db_peer(db, 0)) == NULL) {
 		crm_db_close(db2);
-		sqlite3_close(lock);
 		*failed = begin_read(db) == -1;
 		return NULL;
 	}
 	/* not worth waiting longer than the thread would save */
-	sqlite3_busy_timeout(lock, db->wait_ms < 1000 ? db->wait_ms : 1000);
-	locked = sqlite3_exec(lock, "BEGIN IMMEDIATE", NULL, NULL, NULL) ==
+	sqlite3_busy_timeout(lock->sql, db->wait_ms < 1000 ? db->wait_ms :
+	    1000);
+	locked = sqlite3_exec(lock->sql, "BEGIN IMMEDIATE", NULL, NULL, NULL) ==
 	    SQLITE_OK;
 	*failed = begin_read(db) == -1;
 	if (!*failed && locked && begin_read(db2) == -1) {
@@ -269,8 +239,8 @@ static struct crm_db *pin(struct crm_db *db, int *failed)
 		crm__exec(db, "ROLLBACK");
 		*failed = begin_read(db) == -1;
 	}
-	sqlite3_exec(lock, "ROLLBACK", NULL, NULL, NULL);
-	sqlite3_close(lock);
+	sqlite3_exec(lock->sql, "ROLLBACK", NULL, NULL, NULL);
+	crm_db_close(lock);
 	if (*failed || !locked) {
 		crm_db_close(db2);
 		return NULL;

@@ -134,11 +134,13 @@ void crm_report_free(struct crm_report *r);
  * database, "<db>-report.lock", mode 0600), waiting up to the handle's busy
  * timeout, so that two nightly reports started at once run one after the
  * other: the second then sees the first one's run for --since last.
- * Returns 0, or -1 (CRM_ETEMPFAIL when still locked after waiting).
- * The lock is released by crm_report_unlock or when the process ends.
+ * Returns the lock, the caller's to release with crm_report_unlock() (NULL
+ * is a no-op; the process ending releases it too), or NULL (CRM_ETEMPFAIL
+ * when still locked after waiting).
  */
-int crm_report_lock(struct crm_db *db);
-void crm_report_unlock(void);
+struct crm_report_lock;
+struct crm_report_lock *crm_report_lock(struct crm_db *db);
+void crm_report_unlock(struct crm_report_lock *lk);
 
 /*
  * crm_report_record: store that report r ran (table reports: kind, ran_at,

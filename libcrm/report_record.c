@@ -17,44 +17,58 @@
 /* ------------------------------------------------------------------ */
 /* Lock and record                                                     */
 
-static int lock_fd = -1;
+/* The report lock held: a descriptor of the lock file. */
+struct crm_report_lock {
+	int fd;
+};
 
-int crm_report_lock(struct crm_db *db)
+struct crm_report_lock *crm_report_lock(struct crm_db *db)
 {
+	struct crm_report_lock *lk;
 	char path[PATH_MAX];
 	int waited = 0;
 
 	if (snprintf(path, sizeof(path), "%s-report.lock", db->path) >=
-	    (int)sizeof(path))
-		return crm__error(db, CRM_ECANTCREAT, "%s: path too long",
-		    db->path);
-	lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (lock_fd == -1)
-		return crm__error(db, CRM_ECANTCREAT, "cannot create %s: %s",
-		    path, strerror(errno));
-	while (flock(lock_fd, LOCK_EX | LOCK_NB) == -1) {
-		if (errno != EWOULDBLOCK && errno != EINTR)
-			return crm__error(db, CRM_EIO, "cannot lock %s: %s",
-			    path, strerror(errno));
+	    (int)sizeof(path)) {
+		crm__error(db, CRM_ECANTCREAT, "%s: path too long", db->path);
+		return NULL;
+	}
+	if ((lk = malloc(sizeof(*lk))) == NULL) {
+		crm__error(db, CRM_EFAIL, "out of memory");
+		return NULL;
+	}
+	if ((lk->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
+		crm__error(db, CRM_ECANTCREAT, "cannot create %s: %s", path,
+		    strerror(errno));
+		free(lk);
+		return NULL;
+	}
+	while (flock(lk->fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			crm__error(db, CRM_EIO, "cannot lock %s: %s", path,
+			    strerror(errno));
+			crm_report_unlock(lk);
+			return NULL;
+		}
 		if (waited >= db->wait_ms) {
-			close(lock_fd);
-			lock_fd = -1;
-			return crm__error(db, CRM_ETEMPFAIL, "another report on "
-			    "%s held the report lock for more than %d s; try "
+			crm__error(db, CRM_ETEMPFAIL, "another report on %s "
+			    "held the report lock for more than %d s; try "
 			    "again", db->path, (db->wait_ms + 999) / 1000);
+			crm_report_unlock(lk);
+			return NULL;
 		}
 		usleep(50 * 1000);
 		waited += 50;
 	}
-	return 0;
+	return lk;
 }
 
-void crm_report_unlock(void)
+void crm_report_unlock(struct crm_report_lock *lk)
 {
-	if (lock_fd != -1) {
-		close(lock_fd);
-		lock_fd = -1;
-	}
+	if (lk == NULL)
+		return;
+	close(lk->fd);
+	free(lk);
 }
 
 int crm_report_record(struct crm_db *db, const struct crm_report *r)

@@ -14,7 +14,6 @@
 #include "event.h"
 #include "report.h"
 #include "report_int.h"
-#include "rfm.h"
 #include "util.h"
 #include "value.h"
 

@@ -14,7 +14,7 @@
 #include "event.h"
 #include "report.h"
 #include "report_int.h"
-#include "rfm.h"
+#include "stats.h"
 #include "util.h"
 #include "value.h"
 

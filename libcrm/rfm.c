@@ -1,13 +1,9 @@
-/* rfm.c: per-customer aggregates (counted in stats.c, from the stored copy
- * or from one pass over the event history), RFM quintile scores and the
- * named segments of the grid and classic tables; segment.c offers them to
- * SQL as crm_stat(id, k). */
+/* rfm.c: RFM quintile scores (crm_rfm_rank, linear in the number of
+ * buyers) and the named segments of the grid and classic tables. The
+ * aggregates the scores are computed from are stats.c's. */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "internal.h"
-#include "event.h"
 #include "rfm.h"
 
 /* The R x F grid: rows R 1..5, columns F 1..5; every cell named once. */
@@ -91,130 +87,6 @@ int crm_ntile(size_t i, size_t n, int k)
 	if (i < big)
 		return (int)(i / (q + 1)) + 1;
 	return (int)(r + (i - big) / q) + 1;
-}
-
-/* localday: the number of the local calendar day t falls on. */
-static int64_t localday(int64_t t)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-	int64_t s;
-
-	if (localtime_r(&tt, &tm) == NULL)
-		return t / 86400;
-	s = t + tm.tm_gmtoff;
-	return s >= 0 ? s / 86400 : (s - 86399) / 86400;
-}
-
-int64_t crm_day_end(int64_t t)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (localtime_r(&tt, &tm) == NULL || tm.tm_hour || tm.tm_min ||
-	    tm.tm_sec)
-		return t;
-	tm.tm_mday++;
-	tm.tm_isdst = -1;
-	return (int64_t)mktime(&tm);
-}
-
-int64_t crm_cutoff(int64_t as_of)
-{
-	int64_t end = crm_day_end(as_of);
-
-	return end != as_of ? end : as_of + 1;
-}
-
-struct crm_cstat *crm__stats_slot(const struct crm_stats *st, int64_t id)
-{
-	size_t lo = 0, hi = st->n, mid;
-
-	if (st->slot) {
-		if (id < 1 || id > st->maxid || st->slot[id] == 0)
-			return NULL;
-		return (struct crm_cstat *)&st->c[st->slot[id] - 1];
-	}
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (st->c[mid].id < id)
-			lo = mid + 1;
-		else if (st->c[mid].id > id)
-			hi = mid;
-		else
-			return (struct crm_cstat *)&st->c[mid];
-	}
-	return NULL;
-}
-
-const struct crm_cstat *crm_stats_find(const struct crm_stats *st,
-    int64_t id)
-{
-	const struct crm_cstat *c = crm__stats_slot(st, id);
-
-	return c && !c->erased ? c : NULL;
-}
-
-void crm_stats_free(struct crm_stats *st)
-{
-	if (st == NULL)
-		return;
-	free(st->c);
-	free(st->slot);
-	free(st);
-}
-
-int crm__stats_customers(struct crm_db *db, struct crm_stats *st,
-    sqlite3_stmt *s)
-{
-	size_t cap = st->n;
-	void *p;
-	int rc;
-
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (st->n == cap) {
-			cap = cap ? cap * 2 : 1024;
-			if ((p = realloc(st->c, cap * sizeof(*st->c))) == NULL) {
-				sqlite3_finalize(s);
-				return crm__error(db, CRM_EFAIL, "out of memory");
-			}
-			st->c = p;
-		}
-		memset(&st->c[st->n], 0, sizeof(st->c[0]));
-		st->c[st->n].id = sqlite3_column_int64(s, 0);
-		st->c[st->n].erased = (uint8_t)sqlite3_column_int(s, 1);
-		st->c[st->n].first_purchase = st->c[st->n].last_purchase =
-		    st->c[st->n].last_contact = CRM_NONE;
-		st->n++;
-	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
-		return crm__sqlerr(db, "cannot read customers");
-	return 0;
-}
-
-/* load_customers: the ids of all customers, the erased ones flagged: their
- * aggregates are kept (stored, see stats.c) but never ranked or shown. */
-static int load_customers(struct crm_db *db, struct crm_stats *st)
-{
-	sqlite3_stmt *s;
-
-	if ((s = crm__prepare(db, "SELECT id, erased_at IS NOT NULL"
-	    " FROM customers ORDER BY id")) == NULL ||
-	    crm__stats_customers(db, st, s) == -1)
-		return -1;
-	st->maxid = st->n ? st->c[st->n - 1].id : 0;
-	/* A direct table when ids are dense, as they are unless rows were
-	 * inserted with made-up ids; else binary search. */
-	if (st->n && st->c[0].id >= 1 && st->maxid <= (int64_t)(4 * st->n + 1024) &&
-	    st->n < INT32_MAX) {
-		if ((st->slot = calloc((size_t)st->maxid + 1,
-		    sizeof(*st->slot))) == NULL)
-			return crm__error(db, CRM_EFAIL, "out of memory");
-		for (size_t i = 0; i < st->n; i++)
-			st->slot[st->c[i].id] = (int32_t)i + 1;
-	}
-	return 0;
 }
 
 /* A sort key: three measures, then the id (lower id ranks higher); j is
@@ -310,120 +182,30 @@ static void score(struct key *k, size_t nb, uint8_t *q)
 			q[k[i].j] = (uint8_t)(g + 1);
 }
 
-/* A buyer's measures, read once from st->c (in id order). */
-struct buyer {
-	int64_t last, spend;
-	int64_t orders;
-	uint32_t i;
-};
-
-/* rank: the RFM scores and segments of the customers with purchases. */
-static int rank(struct crm_db *db, struct crm_stats *st)
+int crm_rfm_rank(const struct crm_rfm_buyer *b, size_t n, uint8_t *r,
+    uint8_t *f, uint8_t *m)
 {
-	int64_t today = localday(st->as_of);
-	struct buyer *b;
 	struct key *k;
-	uint8_t *q;
-	size_t i, j, nb = 0;
-	struct crm_cstat *c;
+	size_t j;
 
-	for (i = 0; i < st->n; i++)
-		if (st->c[i].orders && !st->c[i].erased)
-			nb++;
-	st->buyers = nb;
-	if (nb == 0)
+	if (n == 0)
 		return 0;
-	b = malloc(nb * sizeof(*b));
-	k = malloc(nb * sizeof(*k));
-	q = malloc(nb * 3);
-	if (b == NULL || k == NULL || q == NULL) {
-		free(b);
-		free(k);
-		free(q);
-		return crm__error(db, CRM_EFAIL, "out of memory");
-	}
-	for (i = 0, nb = 0; i < st->n; i++) {
-		c = &st->c[i];
-		if (!c->orders || c->erased)
-			continue;
-		c->recency = (int32_t)(today - localday(c->last_purchase));
-		b[nb].last = c->last_purchase;
-		b[nb].spend = c->spend;
-		b[nb].orders = c->orders;
-		b[nb++].i = (uint32_t)i;
-	}
+	if ((k = malloc(n * sizeof(*k))) == NULL)
+		return -1;
 	/* the keys are made afresh from b in order each time: sequential
 	 * reads, whatever order the last selection left k in */
-	for (j = 0; j < nb; j++)
+	for (j = 0; j < n; j++)
 		k[j] = (struct key){ b[j].last, b[j].orders, b[j].spend,
-		    st->c[b[j].i].id, (uint32_t)j };
-	score(k, nb, q);
-	for (j = 0; j < nb; j++)
+		    b[j].id, (uint32_t)j };
+	score(k, n, r);
+	for (j = 0; j < n; j++)
 		k[j] = (struct key){ b[j].orders, b[j].spend, b[j].last,
-		    st->c[b[j].i].id, (uint32_t)j };
-	score(k, nb, q + nb);
-	for (j = 0; j < nb; j++)
+		    b[j].id, (uint32_t)j };
+	score(k, n, f);
+	for (j = 0; j < n; j++)
 		k[j] = (struct key){ b[j].spend, b[j].orders, b[j].last,
-		    st->c[b[j].i].id, (uint32_t)j };
-	score(k, nb, q + 2 * nb);
-	for (j = 0; j < nb; j++) {
-		c = &st->c[b[j].i];
-		c->r = q[j];
-		c->f = q[nb + j];
-		c->m = q[2 * nb + j];
-		c->segment = (uint8_t)crm_rfm_segment(st->scheme, c->r, c->f,
-		    c->m);
-	}
-	free(b);
+		    b[j].id, (uint32_t)j };
+	score(k, n, m);
 	free(k);
-	free(q);
 	return 0;
-}
-
-/* compute: crm_stats_compute with an explicit cutoff. */
-static int compute(struct crm_db *db, int64_t as_of, int64_t cutoff,
-    enum crm_rfm_scheme scheme, int rfm, struct crm_stats **out)
-{
-	struct crm_stats *st;
-	int own = sqlite3_get_autocommit(db->sql), rc, e;
-
-	if ((st = calloc(1, sizeof(*st))) == NULL)
-		return crm__error(db, CRM_EFAIL, "out of memory");
-	st->as_of = as_of;
-	st->cutoff = cutoff;
-	st->scheme = scheme;
-	/* One snapshot for the customers, the stored aggregates and the
-	 * events (stats.c), unless the caller has a transaction open. */
-	if (own && crm__exec(db, "BEGIN") == -1) {
-		crm_stats_free(st);
-		return -1;
-	}
-	rc = load_customers(db, st) == -1 || crm__stats_fill(db, st) == -1 ?
-	    -1 : 0;
-	if (own) {
-		/* storing is best effort (stats.c): a busy commit drops it */
-		if (rc == 0 && (e = sqlite3_exec(db->sql, "COMMIT", NULL, NULL,
-		    NULL)) != SQLITE_OK && (e & 0xff) != SQLITE_BUSY)
-			rc = crm__sqlerr(db, "cannot store customer_stats");
-		if (!sqlite3_get_autocommit(db->sql))
-			sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
-	}
-	if (rc == -1 || (rfm && rank(db, st) == -1)) {
-		crm_stats_free(st);
-		return -1;
-	}
-	*out = st;
-	return 0;
-}
-
-int crm_stats_compute(struct crm_db *db, int64_t as_of,
-    enum crm_rfm_scheme scheme, int rfm, struct crm_stats **out)
-{
-	return compute(db, as_of, crm_cutoff(as_of), scheme, rfm, out);
-}
-
-int crm_stats_before(struct crm_db *db, int64_t until,
-    enum crm_rfm_scheme scheme, int rfm, struct crm_stats **out)
-{
-	return compute(db, until - 1, until, scheme, rfm, out);
 }

@@ -13,7 +13,7 @@
 #include "event.h"
 #include "filter.h"
 #include "out.h"
-#include "rfm.h"
+#include "stats.h"
 #include "segment.h"
 #include "util.h"
 #include "value.h"
@@ -424,56 +424,115 @@ static void run_free(struct run *R)
 	memset(R, 0, sizeof(*R));
 }
 
-int crm_segment_run(struct crm_db *db, const struct crm_segq *q,
-    struct crm_out *out)
-{
-	struct crm_stats *stats = NULL;
+/* A selection ready to step: its query, statement, and the aggregates it
+ * reads while it runs. */
+struct sel {
 	struct run R;
-	sqlite3_stmt *st = NULL;
-	char *saved = NULL;
-	int rc = -1, stored;
+	struct crm_stats *stats;
+	sqlite3_stmt *st;
+	char *saved;            /* the saved segment's expression */
+};
 
-	memset(&R, 0, sizeof(R));
-	if (q->name && crm_segment_expr(db, q->name, &saved) != 1)
+/* sel_close: finish s (the aggregates taken back from SQL). 0, or -1 when
+ * that fails. */
+static int sel_close(struct crm_db *db, struct sel *s)
+{
+	int rc = 0;
+
+	sqlite3_finalize(s->st);
+	if (s->stats) {
+		if (!s->R.q.stored && attach(db, NULL) == -1)
+			rc = -1;
+		crm_stats_free(s->stats);
+	}
+	run_free(&s->R);
+	free(s->saved);
+	memset(s, 0, sizeof(*s));
+	return rc;
+}
+
+/* sel_open: the selection q describes, prepared and bound in s (the
+ * customers of q->ids in temp.crm_input, the aggregates it needs read or
+ * computed). 0, or -1 with s closed. */
+static int sel_open(struct crm_db *db, const struct crm_segq *q,
+    struct sel *s)
+{
+	int stored;
+
+	memset(s, 0, sizeof(*s));
+	if (q->name && crm_segment_expr(db, q->name, &s->saved) != 1)
 		return -1;
-	if (build(db, &R, q, saved) == -1)
-		goto done;
+	if (build(db, &s->R, q, s->saved) == -1)
+		goto fail;
 	if (q->ids && load_input(db, q->ids, q->nids) == -1)
-		goto done;
+		goto fail;
 	/* Aggregates without RFM: read from customer_stats by SQL when that
 	 * is exact for as_of after bringing it up to date (stats.c), which
 	 * spares loading them all; else computed (or loaded) in memory and
 	 * offered as crm_stat(). RFM ranks everyone, so it always needs them
 	 * in memory. */
-	if ((R.q.needs & (CRM_NEED_STATS | CRM_NEED_RFM)) == CRM_NEED_STATS) {
-		if ((stored = crm_stats_sync(db, q->as_of, &stats)) == -1)
-			goto done;
+	if ((s->R.q.needs & (CRM_NEED_STATS | CRM_NEED_RFM)) == CRM_NEED_STATS) {
+		if ((stored = crm_stats_sync(db, q->as_of, &s->stats)) == -1)
+			goto fail;
 		if (stored) {
-			run_free(&R);
-			R.q.stored = 1;
-			if (build(db, &R, q, saved) == -1)
-				goto done;
+			run_free(&s->R);
+			s->R.q.stored = 1;
+			if (build(db, &s->R, q, s->saved) == -1)
+				goto fail;
 		}
 	}
-	if ((R.q.needs & CRM_NEED_STATS) && !R.q.stored) {
-		if ((stats == NULL && crm_stats_compute(db, q->as_of,
-		    q->scheme, (R.q.needs & CRM_NEED_RFM) != 0, &stats) == -1) ||
-		    attach(db, stats) == -1)
-			goto done;
+	if ((s->R.q.needs & CRM_NEED_STATS) && !s->R.q.stored) {
+		if ((s->stats == NULL && crm_stats_compute(db, q->as_of,
+		    q->scheme, (s->R.q.needs & CRM_NEED_RFM) != 0,
+		    &s->stats) == -1) || attach(db, s->stats) == -1)
+			goto fail;
 	}
-	if ((st = crm__prepare(db, R.q.text.s)) == NULL ||
-	    bind(db, st, &R.q) == -1)
-		goto done;
-	rc = q->count ? emit_counts(db, q, st, out) : emit_rows(db, &R, st, out);
-done:
-	sqlite3_finalize(st);
-	if (stats) {
-		if (!R.q.stored && attach(db, NULL) == -1)
-			rc = -1;
-		crm_stats_free(stats);
-	}
-	run_free(&R);
-	free(saved);
+	if ((s->st = crm__prepare(db, s->R.q.text.s)) == NULL ||
+	    bind(db, s->st, &s->R.q) == -1)
+		goto fail;
+	return 0;
+fail:
+	sel_close(db, s);
+	return -1;
+}
+
+int crm_segment_run(struct crm_db *db, const struct crm_segq *q,
+    struct crm_out *out)
+{
+	struct sel s;
+	int rc;
+
+	if (sel_open(db, q, &s) == -1)
+		return -1;
+	rc = q->count ? emit_counts(db, q, s.st, out) :
+	    emit_rows(db, &s.R, s.st, out);
+	if (sel_close(db, &s) == -1)
+		rc = -1;
+	return rc;
+}
+
+int crm_segment_contains(struct crm_db *db, const char *name, int64_t id,
+    int64_t as_of)
+{
+	struct crm_segq q = { 0 };
+	struct sel s;
+	int rc;
+
+	q.name = name;
+	q.ids = &id;
+	q.nids = 1;
+	q.columns = "id";
+	q.as_of = as_of;
+	if (sel_open(db, &q, &s) == -1)
+		return -1;
+	if ((rc = sqlite3_step(s.st)) == SQLITE_ROW)
+		rc = 1;
+	else if (rc == SQLITE_DONE)
+		rc = 0;
+	else
+		rc = crm__sqlerr(db, "cannot select customers");
+	if (sel_close(db, &s) == -1)
+		rc = -1;
 	return rc;
 }
 

@@ -44,6 +44,15 @@ int crm_segment_run(struct crm_db *db, const struct crm_segq *q,
     struct crm_out *out);
 
 /*
+ * crm_segment_contains: whether customer id is in the saved segment name
+ * as of as_of (what crm_segment_run would select: never an erased
+ * customer). Returns 1 or 0, or -1 (CRM_EDATA when there is no such
+ * segment or its expression is invalid).
+ */
+int crm_segment_contains(struct crm_db *db, const char *name, int64_t id,
+    int64_t as_of);
+
+/*
  * crm_segment_read: the customers named in the CSV/TSV fp (name for
  * messages, "-" for standard input), read by the customer-key reader
  * (custlist.h: an id, customer_id, ref or email column), as ids in a new

@@ -1,6 +1,7 @@
 /* stats.c: the per-customer aggregates of the event history (orders,
  * spend, open complaints ...) that crm_stats_compute hands to segment
- * queries, and their stored copy in the table customer_stats.
+ * queries and reports (the container: customers, lookup, RFM ranks from
+ * rfm.c), and their stored copy in the table customer_stats.
  *
  * Computing the aggregates means reading every event (10 million events
  * take seconds), so a copy is kept in customer_stats with a stamp in meta
@@ -36,11 +37,111 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <time.h>
+
 #include "internal.h"
-#include "event.h"
 #include "rfm.h"
+#include "stats.h"
 #include "util.h"
 #include "value.h"
+
+/* ---- the container: customers, lookup ---------------------------------- */
+
+/* slot: the aggregates of customer id in st, erased or not, or NULL. */
+static struct crm_cstat *slot(const struct crm_stats *st, int64_t id)
+{
+	size_t lo = 0, hi = st->n, mid;
+
+	if (st->slot) {
+		if (id < 1 || id > st->maxid || st->slot[id] == 0)
+			return NULL;
+		return (struct crm_cstat *)&st->c[st->slot[id] - 1];
+	}
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (st->c[mid].id < id)
+			lo = mid + 1;
+		else if (st->c[mid].id > id)
+			hi = mid;
+		else
+			return (struct crm_cstat *)&st->c[mid];
+	}
+	return NULL;
+}
+
+const struct crm_cstat *crm_stats_find(const struct crm_stats *st,
+    int64_t id)
+{
+	const struct crm_cstat *c = slot(st, id);
+
+	return c && !c->erased ? c : NULL;
+}
+
+void crm_stats_free(struct crm_stats *st)
+{
+	if (st == NULL)
+		return;
+	free(st->c);
+	free(st->slot);
+	free(st);
+}
+
+/* add_customers: append the customers of s (columns: id, erased), which
+ * it steps and finalises, to st->c with nothing counted. 0 or -1. */
+static int add_customers(struct crm_db *db, struct crm_stats *st,
+    sqlite3_stmt *s)
+{
+	size_t cap = st->n;
+	void *p;
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (st->n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			if ((p = realloc(st->c, cap * sizeof(*st->c))) == NULL) {
+				sqlite3_finalize(s);
+				return crm__error(db, CRM_EFAIL, "out of memory");
+			}
+			st->c = p;
+		}
+		memset(&st->c[st->n], 0, sizeof(st->c[0]));
+		st->c[st->n].id = sqlite3_column_int64(s, 0);
+		st->c[st->n].erased = (uint8_t)sqlite3_column_int(s, 1);
+		st->c[st->n].first_purchase = st->c[st->n].last_purchase =
+		    st->c[st->n].last_contact = CRM_NONE;
+		st->n++;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return crm__sqlerr(db, "cannot read customers");
+	return 0;
+}
+
+/* load_customers: the ids of all customers, the erased ones flagged: their
+ * aggregates are kept (stored, see above) but never ranked or shown. */
+static int load_customers(struct crm_db *db, struct crm_stats *st)
+{
+	sqlite3_stmt *s;
+
+	if ((s = crm__prepare(db, "SELECT id, erased_at IS NOT NULL"
+	    " FROM customers ORDER BY id")) == NULL ||
+	    add_customers(db, st, s) == -1)
+		return -1;
+	st->maxid = st->n ? st->c[st->n - 1].id : 0;
+	/* A direct table when ids are dense, as they are unless rows were
+	 * inserted with made-up ids; else binary search. */
+	if (st->n && st->c[0].id >= 1 && st->maxid <= (int64_t)(4 * st->n + 1024) &&
+	    st->n < INT32_MAX) {
+		if ((st->slot = calloc((size_t)st->maxid + 1,
+		    sizeof(*st->slot))) == NULL)
+			return crm__error(db, CRM_EFAIL, "out of memory");
+		for (size_t i = 0; i < st->n; i++)
+			st->slot[st->c[i].id] = (int32_t)i + 1;
+	}
+	return 0;
+}
+
+/* ---- counting and the stored copy ------------------------------------- */
 
 /* The window in which a set of aggregates is exact (see above). */
 struct stamp {
@@ -159,7 +260,7 @@ static int fold(struct crm_db *db, struct crm_stats *st, int64_t after,
 	sqlite3_bind_int64(s, 1, after);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		w->event = sqlite3_column_int64(s, 7);
-		c = crm__stats_slot(st, sqlite3_column_int64(s, 0));
+		c = slot(st, sqlite3_column_int64(s, 0));
 		if (c == NULL)
 			continue;       /* no such customer */
 		at = sqlite3_column_int64(s, 1);
@@ -257,7 +358,7 @@ static int load(struct crm_db *db, struct crm_stats *st, int all)
 			continue;
 		if (rc != SQLITE_ROW)
 			break;
-		c = crm__stats_slot(st, sqlite3_column_int64(s, 0));
+		c = slot(st, sqlite3_column_int64(s, 0));
 		if (c == NULL)
 			continue;       /* no such customer */
 		c->orders = sqlite3_column_int(s, 1);
@@ -397,7 +498,11 @@ static int store(struct crm_db *db, struct crm_stats *st,
 	    (rc & 0xff) == SQLITE_READONLY ? 0 : -1;
 }
 
-int crm__stats_fill(struct crm_db *db, struct crm_stats *st)
+/* fill: the aggregates of the customers in st (ids loaded, counters zero)
+ * as of st->cutoff, from the stored copy in customer_stats brought up to
+ * date, or from all events (and stored when st->as_of is not in the
+ * past). Call inside a transaction. 0 or -1. */
+static int fill(struct crm_db *db, struct crm_stats *st)
 {
 	struct stamp w = { 0, INT64_MIN, INT64_MAX }, old;
 	int64_t last = 0;
@@ -460,7 +565,7 @@ static int touched(struct crm_db *db, struct crm_stats *st, int64_t after)
 	    " WHERE id > ?1) ORDER BY c.id")) == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, after);
-	return crm__stats_customers(db, st, s);
+	return add_customers(db, st, s);
 }
 
 /* sync: bring customer_stats up to date for cutoff when it can be done by
@@ -532,8 +637,8 @@ int crm_stats_invalidate(struct crm_db *db)
 	return crm__exec(db, "DELETE FROM meta WHERE key = 'stats'");
 }
 
-int crm__stats_closed(struct crm_db *db, const struct crm_event *ev,
-    int64_t at)
+int crm__stats_closed(struct crm_db *db, int64_t id, int64_t cid,
+    const char *kind, int64_t made, int open, int64_t at)
 {
 	struct stamp w;
 	sqlite3_stmt *s;
@@ -546,21 +651,20 @@ int crm__stats_closed(struct crm_db *db, const struct crm_event *ev,
 	 * every cutoff of the window (counted for none): nothing changes.
 	 * Otherwise it was made before every cutoff of the window (no event
 	 * time lies inside it) and counted open. */
-	if (ev->id > w.event || ev->at >= w.until)
+	if (id > w.event || made >= w.until)
 		return 0;
-	if (ev->status == NULL || strcmp(ev->status, "open") != 0 ||
-	    ev->closed_at != CRM_NONE)
+	if (!open)
 		return crm_stats_invalidate(db);
 	if (at >= w.until)
 		return 0;       /* still open at every cutoff of the window */
-	if (strcmp(ev->kind, "complaint") == 0)
+	if (strcmp(kind, "complaint") == 0)
 		sql = "UPDATE customer_stats SET complaints_open ="
 		    " complaints_open - 1 WHERE customer_id = ?1 AND"
 		    " complaints_open > 0";
-	else if (strcmp(ev->kind, "service") == 0)
+	else if (strcmp(kind, "service") == 0)
 		sql = "UPDATE customer_stats SET service_open = service_open - 1"
 		    " WHERE customer_id = ?1 AND service_open > 0";
-	else if (strcmp(ev->kind, "callback") == 0)
+	else if (strcmp(kind, "callback") == 0)
 		sql = "UPDATE customer_stats SET callbacks_open ="
 		    " callbacks_open - 1 WHERE customer_id = ?1 AND"
 		    " callbacks_open > 0";
@@ -568,7 +672,7 @@ int crm__stats_closed(struct crm_db *db, const struct crm_event *ev,
 		return crm_stats_invalidate(db);
 	if ((s = crm__prepare(db, sql)) == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, ev->customer_id);
+	sqlite3_bind_int64(s, 1, cid);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
@@ -583,4 +687,120 @@ int crm__stats_closed(struct crm_db *db, const struct crm_event *ev,
 		return crm__error(db, CRM_EFAIL, "cannot store the stamp of "
 		    "customer_stats: %s", sqlite3_errstr(rc));
 	return 0;
+}
+
+/* ---- computing: the container filled and ranked ---------------------- */
+
+/* localday: the number of the local calendar day t falls on. */
+static int64_t localday(int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	int64_t s;
+
+	if (localtime_r(&tt, &tm) == NULL)
+		return t / 86400;
+	s = t + tm.tm_gmtoff;
+	return s >= 0 ? s / 86400 : (s - 86399) / 86400;
+}
+
+/* rank: the recency, RFM scores (crm_rfm_rank) and segments of the
+ * customers with purchases. */
+static int rank(struct crm_db *db, struct crm_stats *st)
+{
+	int64_t today = localday(st->as_of);
+	struct crm_rfm_buyer *b;
+	struct crm_cstat *c;
+	uint8_t *q;
+	size_t i, j, nb = 0;
+
+	for (i = 0; i < st->n; i++)
+		if (st->c[i].orders && !st->c[i].erased)
+			nb++;
+	st->buyers = nb;
+	if (nb == 0)
+		return 0;
+	b = malloc(nb * sizeof(*b));
+	q = malloc(nb * 3);
+	if (b == NULL || q == NULL) {
+		free(b);
+		free(q);
+		return crm__error(db, CRM_EFAIL, "out of memory");
+	}
+	for (i = 0, j = 0; i < st->n; i++) {
+		c = &st->c[i];
+		if (!c->orders || c->erased)
+			continue;
+		c->recency = (int32_t)(today - localday(c->last_purchase));
+		b[j++] = (struct crm_rfm_buyer){ c->last_purchase, c->orders,
+		    c->spend, c->id };
+	}
+	if (crm_rfm_rank(b, nb, q, q + nb, q + 2 * nb) == -1) {
+		free(b);
+		free(q);
+		return crm__error(db, CRM_EFAIL, "out of memory");
+	}
+	/* the buyers in the order they were taken from st->c */
+	for (i = 0, j = 0; i < st->n; i++) {
+		c = &st->c[i];
+		if (!c->orders || c->erased)
+			continue;
+		c->r = q[j];
+		c->f = q[nb + j];
+		c->m = q[2 * nb + j];
+		c->segment = (uint8_t)crm_rfm_segment(st->scheme, c->r, c->f,
+		    c->m);
+		j++;
+	}
+	free(b);
+	free(q);
+	return 0;
+}
+
+/* compute: crm_stats_compute with an explicit cutoff. */
+static int compute(struct crm_db *db, int64_t as_of, int64_t cutoff,
+    enum crm_rfm_scheme scheme, int rfm, struct crm_stats **out)
+{
+	struct crm_stats *st;
+	int own = sqlite3_get_autocommit(db->sql), rc, e;
+
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return crm__error(db, CRM_EFAIL, "out of memory");
+	st->as_of = as_of;
+	st->cutoff = cutoff;
+	st->scheme = scheme;
+	/* One snapshot for the customers, the stored aggregates and the
+	 * events (stats.c), unless the caller has a transaction open. */
+	if (own && crm__exec(db, "BEGIN") == -1) {
+		crm_stats_free(st);
+		return -1;
+	}
+	rc = load_customers(db, st) == -1 || fill(db, st) == -1 ?
+	    -1 : 0;
+	if (own) {
+		/* storing is best effort (stats.c): a busy commit drops it */
+		if (rc == 0 && (e = sqlite3_exec(db->sql, "COMMIT", NULL, NULL,
+		    NULL)) != SQLITE_OK && (e & 0xff) != SQLITE_BUSY)
+			rc = crm__sqlerr(db, "cannot store customer_stats");
+		if (!sqlite3_get_autocommit(db->sql))
+			sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+	}
+	if (rc == -1 || (rfm && rank(db, st) == -1)) {
+		crm_stats_free(st);
+		return -1;
+	}
+	*out = st;
+	return 0;
+}
+
+int crm_stats_compute(struct crm_db *db, int64_t as_of,
+    enum crm_rfm_scheme scheme, int rfm, struct crm_stats **out)
+{
+	return compute(db, as_of, crm_cutoff(as_of), scheme, rfm, out);
+}
+
+int crm_stats_before(struct crm_db *db, int64_t until,
+    enum crm_rfm_scheme scheme, int rfm, struct crm_stats **out)
+{
+	return compute(db, until - 1, until, scheme, rfm, out);
 }

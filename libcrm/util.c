@@ -265,22 +265,22 @@ int crm_buf_addterm(struct crm_buf *b, const char *s)
 	return rc ? -1 : 0;
 }
 
-const char *crm_text_check(const char *s, int multiline)
+const char *crm_text_check(const char *s, int multiline,
+    char why[CRM_WHYBUF])
 {
-	static char why[64];
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n = strlen(s), i = 0, k;
 
 	while (i < n) {
 		if ((k = crm_utf8_len(s + i, n - i)) == 0) {
-			snprintf(why, sizeof(why), "invalid UTF-8 at byte %zu",
+			snprintf(why, CRM_WHYBUF, "invalid UTF-8 at byte %zu",
 			    i + 1);
 			return why;
 		}
 		if ((k == 1 && (p[i] < 0x20 || p[i] == 0x7F) && !(multiline &&
 		    (p[i] == '\t' || p[i] == '\n' || p[i] == '\r'))) ||
 		    (k == 2 && p[i] == 0xC2 && p[i + 1] < 0xA0)) {
-			snprintf(why, sizeof(why), "a control character at "
+			snprintf(why, CRM_WHYBUF, "a control character at "
 			    "byte %zu", i + 1);
 			return why;
 		}

@@ -72,11 +72,14 @@ int crm_buf_addterm(struct crm_buf *b, const char *s);
 /*
  * crm_text_check: whether s may be stored as text: well-formed UTF-8 and no
  * control character (C0, DEL, C1), except that multiline text may hold
- * tab, LF and CR. Returns NULL if so, else a static phrase that names the
- * problem and where it is without quoting the text ("a control character
- * at byte 4", "invalid UTF-8 at byte 2"): the text may be hostile.
+ * tab, LF and CR. Returns NULL if so, else why: a phrase written into the
+ * caller's buffer that names the problem and where it is without quoting
+ * the text ("a control character at byte 4", "invalid UTF-8 at byte 2"):
+ * the text may be hostile.
  */
-const char *crm_text_check(const char *s, int multiline);
+#define CRM_WHYBUF 64
+const char *crm_text_check(const char *s, int multiline,
+    char why[CRM_WHYBUF]);
 
 /* crm_strdup: strdup that accepts NULL (returns NULL). */
 char *crm_strdup(const char *s);

@@ -367,6 +367,26 @@ char *crm_fmt_day(int64_t t, char *buf)
 	return printtime(t, buf, 1);
 }
 
+int64_t crm_day_end(int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (localtime_r(&tt, &tm) == NULL || tm.tm_hour || tm.tm_min ||
+	    tm.tm_sec)
+		return t;
+	tm.tm_mday++;
+	tm.tm_isdst = -1;
+	return (int64_t)mktime(&tm);
+}
+
+int64_t crm_cutoff(int64_t as_of)
+{
+	int64_t end = crm_day_end(as_of);
+
+	return end != as_of ? end : as_of + 1;
+}
+
 /* spacelen: bytes of the space at p (ASCII, no-break, narrow no-break or
  * thin space), or 0. */
 static size_t spacelen(const char *p)
@@ -705,14 +725,13 @@ static const char *ccdigits(const char *s)
 	return s;
 }
 
-const char *crm_default_cc(void)
+const char *crm_default_cc(char cc[4])
 {
-	static char cc[4];
 	const char *s;
 
 	if ((s = getenv("CRM_PHONE_COUNTRY")) == NULL ||
 	    (s = ccdigits(s)) == NULL)
-		return "49";
+		s = "49";
 	memcpy(cc, s, strlen(s) + 1);
 	return cc;
 }
@@ -720,12 +739,12 @@ const char *crm_default_cc(void)
 int crm_parse_phone(const char *s, const char *cc, char *out, size_t outlen,
     const char **why)
 {
-	char digits[CRM_PHONEBUF];
+	char digits[CRM_PHONEBUF], ccbuf[4];
 	const char *p = s, *d, *pfx = NULL;
 	size_t n = 0, ndig;
 	int plus = 0;
 
-	if ((cc = ccdigits(cc != NULL ? cc : crm_default_cc())) == NULL) {
+	if ((cc = ccdigits(cc != NULL ? cc : crm_default_cc(ccbuf))) == NULL) {
 		*why = "bad country code";
 		return -1;
 	}
@@ -894,4 +913,51 @@ int crm_parse_int(const char *s, int64_t min, int64_t max, int64_t *out,
 	}
 	*out = x;
 	return 0;
+}
+
+int crm_parse_yesno(const char *s, unsigned flags, int *yes,
+    const char **why)
+{
+	static const char *const words[2][8] = {
+		{ "no", "n", "nein", "false", "0", "withdrawn", NULL },
+		{ "yes", "y", "ja", "j", "true", "1", "granted", NULL },
+	};
+	static const char *const sheet[2][3] = {
+		{ "falsch", NULL }, { "x", "wahr", NULL },
+	};
+	size_t i;
+	int v;
+
+	for (v = 0; v < 2; v++) {
+		for (i = 0; words[v][i]; i++)
+			if (crm_streq_nocase(s, words[v][i]))
+				goto found;
+		for (i = 0; (flags & CRM_YESNO_SHEET) && sheet[v][i]; i++)
+			if (crm_streq_nocase(s, sheet[v][i]))
+				goto found;
+	}
+	*why = "not yes or no";
+	return -1;
+found:
+	*yes = v;
+	return 0;
+}
+
+int crm_parse_import_mode(const char *s, enum crm_import_mode *mode,
+    const char **why)
+{
+	static const char *const names[] = {
+		[CRM_IMPORT_UPSERT] = "upsert",
+		[CRM_IMPORT_CREATE] = "create",
+		[CRM_IMPORT_UPDATE] = "update",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(s, names[i]) == 0) {
+			*mode = (enum crm_import_mode)i;
+			return 0;
+		}
+	*why = "upsert, create or update";
+	return -1;
 }

@@ -6,6 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* An absent integer value (an amount, a quantity, a rating, a time): SQL
+ * NULL when stored. */
+#define CRM_NONE INT64_MIN
+
 /*
  * All parsers below share one contract: they return 0 and store the value,
  * or return -1, leave the output untouched and set *why to a static English
@@ -45,6 +49,14 @@ int crm_parse_date(const char *s, const char *fmt, int64_t now, int64_t *out,
 #define CRM_TIMEBUF 32
 char *crm_fmt_time(int64_t t, char *buf);
 char *crm_fmt_day(int64_t t, char *buf);
+
+/* crm_day_end: the next local midnight when t is a local midnight (a date
+ * written without a time stands for its whole day), else t. */
+int64_t crm_day_end(int64_t t);
+
+/* crm_cutoff: the exclusive end of as_of: the next local midnight when
+ * as_of is a local midnight, else as_of + 1 (that second included). */
+int64_t crm_cutoff(int64_t as_of);
 
 /*
  * crm_parse_money: parse an amount into integer cents. Accepts an optional
@@ -91,8 +103,8 @@ int crm_parse_phone(const char *s, const char *cc, char *out, size_t outlen,
     const char **why);
 
 /* crm_default_cc: $CRM_PHONE_COUNTRY without '+' if set and all digits,
- * else "49". Borrowed static string. */
-const char *crm_default_cc(void);
+ * else "49", into cc. Returns cc. */
+const char *crm_default_cc(char cc[4]);
 
 /*
  * crm_split_name: split a full name into first and last name.
@@ -116,6 +128,25 @@ int crm_utf8_valid(const char *s, size_t len);
  * allowed. -1 with *why on anything else.
  */
 int crm_parse_int(const char *s, int64_t min, int64_t max, int64_t *out,
+    const char **why);
+
+/*
+ * crm_parse_yesno: an answer as people write it, in any ASCII case, into
+ * *yes (1 or 0): yes y ja j true 1 granted, or no n nein false 0
+ * withdrawn (crm-add --consent, crm-log --granted). With CRM_YESNO_SHEET
+ * it also takes what spreadsheets hold in a column of check marks: x and
+ * wahr for yes, falsch for no (crm-import's consent columns, crm(5)).
+ */
+#define CRM_YESNO_SHEET 0x1u
+int crm_parse_yesno(const char *s, unsigned flags, int *yes,
+    const char **why);
+
+/* How crm-import treats the customers of a file (--mode): create new ones
+ * and update those it finds, only create, or only update. */
+enum crm_import_mode { CRM_IMPORT_UPSERT, CRM_IMPORT_CREATE, CRM_IMPORT_UPDATE };
+
+/* crm_parse_import_mode: "upsert", "create" or "update" into *mode. */
+int crm_parse_import_mode(const char *s, enum crm_import_mode *mode,
     const char **why);
 
 #endif

@@ -179,6 +179,19 @@ B-3|300" ]
 	[ "$status" -eq 64 ]
 }
 
+@test "consent columns read yes and no as people write them, and a spreadsheet's check marks" {
+	printf 'ref;Newsletter;Werbung Post\nK1;x;falsch\nK2;WAHR;nein\nK3;ja;0\nK4;vielleicht;\n' >c.csv
+	run crm-import c.csv
+	[ "$status" -eq 65 ]
+	[[ "$output" == *'c.csv:5: invalid consent_newsletter "vielleicht": yes or no'* ]]
+	[ "$(sql "SELECT group_concat(c.ref || ':' || k.channel || '=' || k.granted, ' ') FROM consents k JOIN customers c ON c.id = k.customer_id ORDER BY k.id")" = "K1:newsletter=1 K1:post=0 K2:newsletter=1 K2:post=0 K3:newsletter=1 K3:post=0" ]
+	# the check marks are the import's: crm-log and crm-add want words
+	run crm-log K1 consent --channel sms --granted x
+	[ "$status" -eq 64 ]
+	run crm-add --ref K1 --update --consent sms=wahr
+	[ "$status" -eq 64 ]
+}
+
 @test "--mode create and --mode update" {
 	add_anna
 	printf 'ref,city\nK1,Bonn\nK5,Köln\n' >c.csv

@@ -14,11 +14,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void check_term(const char *s)
 {
 	struct crm_buf b = { 0 };
+	char why[CRM_WHYBUF];
 	size_t i;
 
 	if (crm_buf_addterm(&b, s) == 0) {
 		if (!crm_utf8_valid(b.s, b.len) ||
-		    crm_text_check(b.s, 0) != NULL)
+		    crm_text_check(b.s, 0, why) != NULL)
 			__builtin_trap();
 		for (i = 0; i + 2 < b.len; i++)         /* no bidi control */
 			if ((unsigned char)b.s[i] == 0xE2 &&
@@ -35,6 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const char *const fmts[] = { "%d/%m/%Y", "%m/%d/%Y %H:%M",
 	    "%Y%m%d", "%d.%m.%y" };
 	char *s, *a, *b, cur[4], out[CRM_EMAILBUF], tb[CRM_TIMEBUF];
+	char whybuf[CRM_WHYBUF];
 	const char *why;
 	int64_t v;
 	int sel;
@@ -87,7 +89,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 8:
 		/* Text that passes is valid UTF-8. */
-		if (crm_text_check(s, sel & 0x10) == NULL &&
+		if (crm_text_check(s, sel & 0x10, whybuf) == NULL &&
 		    !crm_utf8_valid(s, strlen(s)))
 			__builtin_trap();
 		break;

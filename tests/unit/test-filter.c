@@ -10,6 +10,8 @@
 #include "tap.h"
 #include "filter.h"
 #include "rfm.h"
+#include "stats.h"
+#include "value.h"
 
 /* NOW: 2026-11-26T12:00:00 UTC, the reference for relative dates. */
 static const int64_t NOW = INT64_C(1795694400);
@@ -500,6 +502,71 @@ static void test_cutoff(void)
 	is_int(crm_day_end(NOW), NOW, "a time is no day");
 }
 
+/* A buyer and which measure orders the reference sort (0 R, 1 F, 2 M). */
+static int ref_measure;
+
+/* ref_cmp: the order crm_rfm_rank documents: the measure, then the other
+ * two (R: orders, spend; F: spend, last; M: orders, last), then the lower
+ * id ranking higher (sorting after). */
+static int ref_cmp(const void *pa, const void *pb)
+{
+	const struct crm_rfm_buyer *a = pa, *b = pb;
+	int64_t ka[3], kb[3];
+	int i;
+
+	if (ref_measure == 0) {
+		ka[0] = a->last; ka[1] = a->orders; ka[2] = a->spend;
+		kb[0] = b->last; kb[1] = b->orders; kb[2] = b->spend;
+	} else if (ref_measure == 1) {
+		ka[0] = a->orders; ka[1] = a->spend; ka[2] = a->last;
+		kb[0] = b->orders; kb[1] = b->spend; kb[2] = b->last;
+	} else {
+		ka[0] = a->spend; ka[1] = a->orders; ka[2] = a->last;
+		kb[0] = b->spend; kb[1] = b->orders; kb[2] = b->last;
+	}
+	for (i = 0; i < 3; i++)
+		if (ka[i] != kb[i])
+			return ka[i] < kb[i] ? -1 : 1;
+	return a->id > b->id ? -1 : a->id < b->id;
+}
+
+/* test_rfm_rank: crm_rfm_rank against sorting and NTILE(5), on buyers
+ * with many ties, for counts that do and do not divide by five. */
+static void test_rfm_rank(void)
+{
+	static const size_t counts[] = { 1, 4, 5, 7, 13, 500 };
+	struct crm_rfm_buyer b[500], sorted[500];
+	uint8_t q[3][500];
+	uint64_t seed = 7;
+	size_t c, i, j, n;
+	int k, same;
+
+	for (c = 0; c < sizeof(counts) / sizeof(counts[0]); c++) {
+		n = counts[c];
+		for (i = 0; i < n; i++) {
+			seed = seed * 6364136223846793005u + 1442695040888963407u;
+			b[i].last = (int64_t)(seed >> 60);      /* 16 values */
+			b[i].orders = 1 + (int64_t)(seed >> 33) % 4;
+			b[i].spend = 100 * ((int64_t)(seed >> 20) % 5);
+			b[i].id = (int64_t)(i * 37 % n) + 1;    /* distinct */
+		}
+		ok(crm_rfm_rank(b, n, q[0], q[1], q[2]) == 0,
+		    "rfm rank of %zu buyers", n);
+		for (k = 0, same = 1; k < 3; k++) {
+			ref_measure = k;
+			memcpy(sorted, b, n * sizeof(b[0]));
+			qsort(sorted, n, sizeof(sorted[0]), ref_cmp);
+			for (j = 0; j < n; j++)
+				for (i = 0; i < n; i++)
+					if (b[i].id == sorted[j].id &&
+					    q[k][i] != crm_ntile(j, n, 5))
+						same = 0;
+		}
+		ok(same, "rfm rank of %zu buyers: as sorting and NTILE(5)", n);
+	}
+	ok(crm_rfm_rank(b, 0, q[0], q[1], q[2]) == 0, "rfm rank of nobody");
+}
+
 int main(void)
 {
 	setenv("TZ", "UTC", 1);
@@ -513,6 +580,7 @@ int main(void)
 	test_stored();
 	test_rfm_tables();
 	test_ntile();
+	test_rfm_rank();
 	test_cutoff();
 	return done();
 }

@@ -16,6 +16,7 @@
 #include "db.h"
 #include "event.h"
 #include "rfm.h"
+#include "stats.h"
 
 #define NCUST 60
 /* 2026-11-26T12:00:00Z: CRM_NOW below */

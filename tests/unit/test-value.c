@@ -532,7 +532,7 @@ static void test_email(void)
 
 static void test_phone(void)
 {
-	char out[CRM_PHONEBUF];
+	char out[CRM_PHONEBUF], cc[4];
 	const char *why;
 
 	phone_is("030 1234567", NULL, "+49301234567");
@@ -570,20 +570,20 @@ static void test_phone(void)
 	    strcmp(out, "+4930123456") == 0, "phone fits out exactly");
 
 	setenv("CRM_PHONE_COUNTRY", "+43", 1);
-	is_str(crm_default_cc(), "43", "default cc from +43");
+	is_str(crm_default_cc(cc), "43", "default cc from +43");
 	phone_is("0664 1234567", NULL, "+436641234567");
 	setenv("CRM_PHONE_COUNTRY", "41", 1);
-	is_str(crm_default_cc(), "41", "default cc from 41");
+	is_str(crm_default_cc(cc), "41", "default cc from 41");
 	setenv("CRM_PHONE_COUNTRY", "Austria", 1);
-	is_str(crm_default_cc(), "49", "default cc ignores garbage");
+	is_str(crm_default_cc(cc), "49", "default cc ignores garbage");
 	setenv("CRM_PHONE_COUNTRY", "1234", 1);
-	is_str(crm_default_cc(), "49", "default cc ignores 4 digits");
+	is_str(crm_default_cc(cc), "49", "default cc ignores 4 digits");
 	setenv("CRM_PHONE_COUNTRY", "049", 1);
-	is_str(crm_default_cc(), "49", "default cc ignores a leading 0");
+	is_str(crm_default_cc(cc), "49", "default cc ignores a leading 0");
 	setenv("CRM_PHONE_COUNTRY", "", 1);
-	is_str(crm_default_cc(), "49", "default cc ignores empty");
+	is_str(crm_default_cc(cc), "49", "default cc ignores empty");
 	unsetenv("CRM_PHONE_COUNTRY");
-	is_str(crm_default_cc(), "49", "default cc unset");
+	is_str(crm_default_cc(cc), "49", "default cc unset");
 }
 
 static void test_names(void)
@@ -662,6 +662,64 @@ static void test_int(void)
 	int_bad("--1", -10, 10, "not a number");
 }
 
+/* yesno_is: s reads as want (1, 0, or -1 for refused) with flags. */
+static void yesno_is(const char *s, unsigned flags, int want)
+{
+	const char *why = NULL;
+	int v = 7, rc = crm_parse_yesno(s, flags, &v, &why);
+
+	if (want < 0)
+		ok(rc == -1 && v == 7 && why != NULL, "yesno \"%s\" (flags %u) "
+		    "refused, value untouched", s, flags);
+	else
+		ok(rc == 0 && v == want, "yesno \"%s\" (flags %u) is %d", s,
+		    flags, want);
+}
+
+static void test_yesno(void)
+{
+	static const char *const yes[] = { "yes", "Y", "ja", "J", "TRUE",
+		"1", "granted" };
+	static const char *const no[] = { "no", "N", "Nein", "false", "0",
+		"withdrawn" };
+	size_t i;
+
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		yesno_is(yes[i], 0, 1);
+		yesno_is(yes[i], CRM_YESNO_SHEET, 1);
+	}
+	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		yesno_is(no[i], 0, 0);
+		yesno_is(no[i], CRM_YESNO_SHEET, 0);
+	}
+	/* a spreadsheet's check marks only where asked for */
+	yesno_is("x", 0, -1);
+	yesno_is("X", CRM_YESNO_SHEET, 1);
+	yesno_is("wahr", 0, -1);
+	yesno_is("WAHR", CRM_YESNO_SHEET, 1);
+	yesno_is("falsch", 0, -1);
+	yesno_is("Falsch", CRM_YESNO_SHEET, 0);
+	yesno_is("", CRM_YESNO_SHEET, -1);
+	yesno_is("yes ", 0, -1);
+	yesno_is("maybe", CRM_YESNO_SHEET, -1);
+}
+
+static void test_import_mode(void)
+{
+	enum crm_import_mode m = CRM_IMPORT_UPDATE;
+	const char *why = NULL;
+
+	ok(crm_parse_import_mode("upsert", &m, &why) == 0 &&
+	    m == CRM_IMPORT_UPSERT, "import mode upsert");
+	ok(crm_parse_import_mode("create", &m, &why) == 0 &&
+	    m == CRM_IMPORT_CREATE, "import mode create");
+	ok(crm_parse_import_mode("update", &m, &why) == 0 &&
+	    m == CRM_IMPORT_UPDATE, "import mode update");
+	ok(crm_parse_import_mode("Update", &m, &why) == -1 &&
+	    m == CRM_IMPORT_UPDATE && why != NULL,
+	    "import mode: other words refused, mode untouched");
+}
+
 int main(void)
 {
 	test_dates_utc();
@@ -676,5 +734,7 @@ int main(void)
 	test_names();
 	test_utf8();
 	test_int();
+	test_yesno();
+	test_import_mode();
 	return done();
 }
