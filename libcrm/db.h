@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 /* The schema version this libcrm writes (PRAGMA user_version). */
-#define CRM_SCHEMA_VERSION 4
+#define CRM_SCHEMA_VERSION 5
 
 /* Error classes, numerically the sysexits(3) codes commands exit with. */
 enum crm_status {

@@ -151,4 +151,8 @@ static const char *const migration[] = {
 	 * last column of a wide row: a quarter more time for its scan) */
 	"CREATE INDEX events_discounted ON events(id)"
 	" WHERE discount_cents > 0;",
+	/* 4 -> 5: crm-predict's probability of a purchase within the horizon
+	 * and the favourite category's share of the customer's purchases */
+	"ALTER TABLE predictions ADD COLUMN p_buy REAL;"
+	"ALTER TABLE predictions ADD COLUMN favourite_share REAL;",
 };
