@@ -130,8 +130,8 @@ int crm_btyd_kind(const char *name);
  * crm_pnbd_ll: the Pareto/NBD log-likelihood (Fader, Hardie and Lee 2005
  * note "Deriving the Pareto/NBD model", eq. 19-22) of n customers as for
  * crm_bgnbd_ll; its Gauss hypergeometric term by a series or, near its
- * singular point, by tanh-sinh quadrature, in logarithms (pnbd.c). grad
- * by central differences in the log parameters (8 more evaluations).
+ * singular point, by tanh-sinh quadrature, in logarithms (pnbd.c), with
+ * its analytic gradient.
  * crm_mbgnbd_ll: the MBG/NBD log-likelihood (Batislam, Denizel and
  * Filiztekin 2007), analytic gradient. NaN outside the domain.
  */

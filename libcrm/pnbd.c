@@ -58,7 +58,9 @@ static double exprel(double v)
  * peaks sharply at y = 1): there J is integrated by the tanh-sinh rule,
  * which resolves endpoint peaks of any width, on whichever of two forms
  * has the smaller exponent at its peak. Everything is done in logarithms,
- * and D = G(tx) - G(T) as log G(tx) + log(1 - G(T)/G(tx)).
+ * and D = G(tx) - G(T) as log G(tx) + log(1 - G(T)/G(tx)). The gradient
+ * is analytic: J's derivatives in m, b and z come with J, from the same
+ * terms or nodes.
  */
 
 /* The series of J converges with the ratio z after about b z / (1 - z)
@@ -66,28 +68,46 @@ static double exprel(double v)
  * hundred nodes of about 100 ns) is cheaper. */
 #define SERIES_MAX 8000
 
-/* log_J_series: log J by its series sum_k (b)_k / k! z^k / (m+k), all
- * terms positive; rescaled so that nothing overflows. */
-static double log_J_series(double m, double b, double z)
+/* log J and its partial derivatives in m, b and z. */
+struct jd {
+	double lj, dm, db, dz;
+};
+
+/* log_J_series: log J by its series sum_k t_k, t_k = (b)_k / k! z^k /
+ * (m+k), all terms positive, and the derivatives term by term: dt/dm =
+ * -t / (m+k), dt/db = t sum_{j<k} 1 / (b+j), dt/dz = k t / z. Rescaled
+ * so that nothing overflows. */
+static void log_J_series(double m, double b, double z, struct jd *out)
 {
-	double term = 1, sum = 1 / m, scale = 0;
+	double term = 1, sum = 1 / m, scale = 0, hk = 0;
+	double sm = -1 / (m * m), sb = 0, sz = 0;
 	long k;
 
 	for (k = 0; k < 100000; k++) {
 		double kk = (double)k, t;
 
+		hk += 1 / (b + kk);
 		term *= (b + kk) / (kk + 1) * z;
 		t = term / (m + kk + 1);
 		sum += t;
-		if (t <= 1e-17 * sum && kk + 1 > b * z / (1 - z))
+		sm -= t / (m + kk + 1);
+		sb += t * hk;
+		sz += (kk + 1) * t;
+		if (t * (kk + 2) <= 1e-17 * sum && kk + 1 > b * z / (1 - z))
 			break;
 		if (sum > 1e280) {
 			sum *= 1e-280;
 			term *= 1e-280;
+			sm *= 1e-280;
+			sb *= 1e-280;
+			sz *= 1e-280;
 			scale += 280 * M_LN10;
 		}
 	}
-	return log(sum) + scale;
+	out->lj = log(sum) + scale;
+	out->dm = sm / sum;
+	out->db = sb / sum;
+	out->dz = sz / sum / z;
 }
 
 /*
@@ -123,18 +143,19 @@ static void ts_init(void)
 
 /*
  * log_J_ts: log J by the tanh-sinh rule, the step halved from 1/2 until
- * two estimates agree to 1e-9 (the error then is about its square). In
- * the y form the integrand is y^(m-1) (e + z (1-y))^-b with e = 1 - z; in
- * the v form (v = y / (1 - z y), scaled to [0, 1]) J = e^-m int_0^1
- * y^(m-1) (1 + y z/e)^-(m+1-b) dy: the form with the smaller exponent
- * at its peak. After the first step, only the nodes between the first
- * and last whose term was within e^-46 of the largest are visited.
+ * two estimates agree to 3e-7 (the error then is about its square, some
+ * 1e-13). In the y form the integrand is y^(m-1) (e + z (1-y))^-b with
+ * e = 1 - z; in the v form (v = y / (1 - z y), scaled to [0, 1]) J =
+ * e^-m int_0^1 y^(m-1) (1 + y z/e)^-(m+1-b) dy: the form with the smaller
+ * exponent at its peak. After the first step, only the nodes between the
+ * first and last whose term was within e^-46 of the largest are visited.
+ * The derivatives are the integrand's, averaged over it.
  */
-static double log_J_ts(double m, double b, double z, double e)
+static void log_J_ts(double m, double b, double z, double e, struct jd *out)
 {
 	int vform = m + 1 - b < b, level, k, lo = -TS_K, hi = TS_K;
 	double c = vform ? m + 1 - b : b, K = z / e, M = -INFINITY;
-	double S = 0, prev = NAN, res = NAN, h;
+	double S = 0, Sm = 0, Sb = 0, Sz = 0, prev = NAN, res = NAN, h;
 
 	pthread_once(&ts_once, ts_init);
 	for (level = 0; level < TS_LEVELS; level++) {
@@ -144,17 +165,40 @@ static double log_J_ts(double m, double b, double z, double e)
 		h = TS_H * stride;
 		for (k = lo - lo % stride; k <= hi; k += stride) {
 			const struct tsnode *n = &ts_node[k + TS_K];
-			double L;
+			double L, lq, w, Lm, Lb, Lz;
 
 			if (level > 0 && (k / stride) % 2 == 0)
 				continue;
-			L = n->lw + (m - 1) * n->ly - (vform ?
-			    c * log1p(K * n->y) : c * log(e + z * n->yb));
+			if (vform) {
+				lq = log1p(K * n->y);
+				Lm = n->ly - lq;
+				Lb = lq;
+			} else {
+				lq = log(e + z * n->yb);
+				Lm = n->ly;
+				Lb = -lq;
+			}
+			L = n->lw + (m - 1) * n->ly - c * lq;
+			/* terms below e^-46 of the largest do not count (and
+			 * an exp that underflows is slow) */
 			if (L > M) {
-				S = S * exp(M - L) + 1;
+				w = M - L > -46 ? exp(M - L) : 0;
+				S *= w;
+				Sm *= w;
+				Sb *= w;
+				Sz *= w;
 				M = L;
+				w = 1;
 			} else
-				S += exp(L - M);
+				w = L - M > -46 ? exp(L - M) : 0;
+			if (w > 0) {
+				/* y / (1 + K y) or y / (e + z (1-y)) */
+				Lz = exp(n->ly - lq);
+				S += w;
+				Sm += w * Lm;
+				Sb += w * Lb;
+				Sz += w * Lz;
+			}
 			if (level == 0 && L > M - 46) {
 				if (first)
 					nlo = k;
@@ -168,34 +212,68 @@ static double log_J_ts(double m, double b, double z, double e)
 			hi = nhi + 2 * stride > TS_K ? TS_K : nhi + 2 * stride;
 		}
 		res = M + log(S * h);
-		if (level > 1 && fabs(res - prev) < 1e-9)
+		if (level > 1 && fabs(res - prev) < 3e-7)
 			break;
 		prev = res;
 	}
-	return vform ? res - m * log(e) : res;
+	if (vform) {
+		out->lj = res - m * log(e);
+		out->dm = -log(e) + Sm / S;
+		out->db = Sb / S;
+		out->dz = m / e - c / (e * e) * Sz / S;
+	} else {
+		out->lj = res;
+		out->dm = Sm / S;
+		out->db = Sb / S;
+		out->dz = b * Sz / S;
+	}
 }
 
-/* log_J: log J(m, b, z) with e = 1 - z given apart (accurate near 1). */
-static double log_J(double m, double b, double z, double e)
+/* log_J: log J(m, b, z) and its derivatives, with e = 1 - z given apart
+ * (accurate near 1). */
+static void log_J(double m, double b, double z, double e, struct jd *out)
 {
-	if (!(z > 0))
-		return -log(m);
+	if (!(z > 0)) {
+		out->lj = -log(m);
+		out->dm = -1 / m;
+		out->db = 0;
+		out->dz = b * m / (m + 1);
+		return;
+	}
 	if (b * z / e - 36.9 / log(z) < SERIES_MAX)
-		return log_J_series(m, b, z);
-	return log_J_ts(m, b, z, e);
+		log_J_series(m, b, z, out);
+	else
+		log_J_ts(m, b, z, e, out);
 }
 
-/* pnbd_logG: log G(u) of a customer with x repeat purchases. */
-static double pnbd_logG(const double par[4], double x, double u)
+/*
+ * pnbd_logG: log G(u) of a customer with x repeat purchases, and when d
+ * is not NULL its derivatives in r, alpha, s, beta: with kappa the larger
+ * scale, log G = -m log(kappa+u) + log J(m, b, z), m = r+s+x, b = s+1 or
+ * r+x, z = |alpha-beta| / (kappa+u), dz/dkappa = e / (kappa+u) and dz /
+ * d(the other scale) = -1 / (kappa+u).
+ */
+static double pnbd_logG(const double par[4], double x, double u, double *d)
 {
 	double r = par[0], al = par[1], s = par[2], be = par[3];
-	double m = r + s + x;
+	double m = r + s + x, k = al >= be ? al : be, lk = log(k + u);
+	struct jd j;
 
 	if (al >= be)
-		return -m * log(al + u) + log_J(m, s + 1, (al - be) / (al + u),
-		    (be + u) / (al + u));
-	return -m * log(be + u) + log_J(m, r + x, (be - al) / (be + u),
-	    (al + u) / (be + u));
+		log_J(m, s + 1, (al - be) / (al + u), (be + u) / (al + u), &j);
+	else
+		log_J(m, r + x, (be - al) / (be + u), (al + u) / (be + u), &j);
+	if (d) {
+		double e = al >= be ? (be + u) / (al + u) : (al + u) / (be + u);
+		double dk = -m / (k + u) + j.dz * e / (k + u);
+		double dother = -j.dz / (k + u);
+
+		d[0] = -lk + j.dm + (al >= be ? 0 : j.db);
+		d[2] = -lk + j.dm + (al >= be ? j.db : 0);
+		d[1] = al >= be ? dk : dother;
+		d[3] = al >= be ? dother : dk;
+	}
+	return -m * lk + j.lj;
 }
 
 /* 16-point Gauss-Legendre nodes and weights on [-1, 1], the positive half */
@@ -229,8 +307,8 @@ double crm_pnbd_logD(const double par[4], double x, double u1, double u2)
 			}
 		return l0 + log(sum * hw);
 	}
-	g1 = pnbd_logG(par, x, u1);
-	g2 = pnbd_logG(par, x, u2);
+	g1 = pnbd_logG(par, x, u1, NULL);
+	g2 = pnbd_logG(par, x, u2, NULL);
 	return g1 + log1mexp(g2 - g1);
 }
 
@@ -260,73 +338,136 @@ static int valid(const double par[4])
 	    isfinite(par[0] + par[1] + par[2] + par[3]);
 }
 
-/* The values of lgamma(r + x) - lgamma(r) for integer x in [0, mx] by
- * ln Gamma(z+1) = ln Gamma(z) + ln z; NULL when x are not such. */
-static double *lr_table(double r, const double *x, size_t n)
-{
-	long mx = crm__btyd_xmax(x, n), k;
-	double *t;
+/*
+ * The terms log G(u) of a data set depend on (x, u) only, for u the
+ * recency or the age: they are computed once per distinct pair (far fewer
+ * than the customers when times are whole days or weeks) and looked up
+ * per customer, in an open-addressing table of the pairs.
+ */
+struct gpair {
+	double x, u, lg, d[4];
+	int used;
+};
 
-	if (mx < 0 || mx >= (long)n + 64 || (t = malloc(((size_t)mx + 1) *
-	    sizeof(*t))) == NULL)
-		return NULL;
-	t[0] = 0;
-	for (k = 1; k <= mx; k++)
-		t[k] = t[k - 1] + log(r + (double)(k - 1));
-	return t;
+static uint64_t gkey(double x, double u)
+{
+	uint64_t a, b;
+
+	memcpy(&a, &x, sizeof(a));
+	memcpy(&b, &u, sizeof(b));
+	return (a * 0x9E3779B97F4A7C15u) ^ (b + 0x7F4A7C159E3779B9u +
+	    (a << 6) + (a >> 2));
 }
 
-/* pnbd_sum: the log-likelihood without its gradient. */
-static double pnbd_sum(const double par[4], const double *x, const double *tx,
-    const double *T, const double *w, size_t n)
+/* gpair_get: the slot of (x, u) in t (nslot a power of two), computing
+ * its log G (and derivatives, with grad) when new. */
+static const struct gpair *gpair_get(struct gpair *t, size_t nslot,
+    const double par[4], double x, double u, int grad)
 {
-	double r = par[0], ll = 0, W = 0, head, *lr;
-	size_t i;
+	size_t j = (size_t)(gkey(x, u) >> 17) & (nslot - 1);
 
-	if (!valid(par))
-		return NAN;
-	lr = lr_table(r, x, n);
-	for (i = 0; i < n; i++) {
-		double wi = w ? w[i] : 1, g;
-
-		if (!(x[i] >= 0) || !(tx[i] >= 0) || !(T[i] >= tx[i])) {
-			free(lr);
-			return NAN;
-		}
-		g = lr ? lr[(long)x[i]] : crm__lngamma(r + x[i]) -
-		    crm__lngamma(r);
-		ll += wi * (g + pnbd_rest(par, x[i], tx[i], T[i], NULL));
-		W += wi;
+	while (t[j].used && (t[j].x != x || t[j].u != u))
+		j = (j + 1) & (nslot - 1);
+	if (!t[j].used) {
+		t[j].used = 1;
+		t[j].x = x;
+		t[j].u = u;
+		t[j].lg = pnbd_logG(par, x, u, grad ? t[j].d : NULL);
 	}
-	free(lr);
-	head = r * log(par[1]) + par[2] * log(par[3]);
-	return ll + W * head;
+	return &t[j];
 }
 
-/* The step of the central differences of the Pareto/NBD gradient, in
- * log parameters. The likelihood is accurate to about 1e-14 of its
- * value, so the gradient is to about 1e-10 of it per customer. */
-#define PNBD_H 1e-4
-
+/*
+ * crm_pnbd_ll: per customer ln Gamma(r+x) - ln Gamma(r) + r ln alpha +
+ * s ln beta + log Q, Q = E + s D. The gradient of log Q is that of log E
+ * and of log(s D) weighted by their shares of Q, where s D's is s (G1 dG1 -
+ * G2 dG2) / Q, written so that no difference of two nearly equal G is
+ * divided by (a short interval's D is a small share of Q).
+ */
 double crm_pnbd_ll(const double par[4], const double *x, const double *tx,
     const double *T, const double *w, size_t n, double grad[4])
 {
-	double ll = pnbd_sum(par, x, tx, T, w, n);
-	int k;
+	double r = par[0], al = par[1], s = par[2], be = par[3];
+	double ll = 0, W = 0, *lr = NULL, *dr = NULL, ls, g[4] = { 0, 0, 0, 0 };
+	size_t i, nslot = 64;
+	long mx = -1, k;
+	struct gpair *gt;
 
-	if (grad == NULL || !isfinite(ll))
-		return ll;
-	for (k = 0; k < 4; k++) {
-		double p[4], lp, lm;
-
-		memcpy(p, par, sizeof(p));
-		p[k] = par[k] * exp(PNBD_H);
-		lp = pnbd_sum(p, x, tx, T, w, n);
-		p[k] = par[k] * exp(-PNBD_H);
-		lm = pnbd_sum(p, x, tx, T, w, n);
-		grad[k] = (lp - lm) / (2 * PNBD_H * par[k]);
+	if (!valid(par))
+		return NAN;
+	ls = log(s);
+	while (nslot < 4 * n)
+		nslot *= 2;
+	if ((gt = calloc(nslot, sizeof(*gt))) == NULL)
+		return NAN;
+	/* lgamma(r+x) - lgamma(r) and psi(r+x) - psi(r) per integer x */
+	if ((mx = crm__btyd_xmax(x, n)) >= 0 && mx < (long)n + 64 &&
+	    (lr = malloc(2 * ((size_t)mx + 1) * sizeof(*lr))) != NULL) {
+		dr = lr + mx + 1;
+		lr[0] = dr[0] = 0;
+		for (k = 1; k <= mx; k++) {
+			lr[k] = lr[k - 1] + log(r + (double)(k - 1));
+			dr[k] = dr[k - 1] + 1 / (r + (double)(k - 1));
+		}
 	}
-	return ll;
+	for (i = 0; i < n; i++) {
+		double wi = w ? w[i] : 1, xi = x[i], lg, dg, le, l;
+		double de[4], dq[4];
+		int j;
+
+		if (!(xi >= 0) || !(tx[i] >= 0) || !(T[i] >= tx[i])) {
+			ll = NAN;
+			break;
+		}
+		if (lr) {
+			lg = lr[(long)xi];
+			dg = dr[(long)xi];
+		} else {
+			lg = crm__lngamma(r + xi) - crm__lngamma(r);
+			dg = grad ? crm_digamma(r + xi) - crm_digamma(r) : 0;
+		}
+		le = pnbd_logE(par, xi, T[i]);
+		de[0] = -log(al + T[i]);
+		de[1] = -(r + xi) / (al + T[i]);
+		de[2] = -log(be + T[i]);
+		de[3] = -s / (be + T[i]);
+		if (T[i] > tx[i]) {
+			const struct gpair *p1 = gpair_get(gt, nslot, par, xi,
+			    tx[i], grad != NULL);
+			const struct gpair *p2 = gpair_get(gt, nslot, par, xi,
+			    T[i], grad != NULL);
+			double rho = exp(p2->lg - p1->lg);
+			double ld = ls + p1->lg + log1mexp(p2->lg - p1->lg);
+
+			l = le > ld ? le + softplus(ld - le) : ld +
+			    softplus(le - ld);
+			if (grad) {
+				double we = exp(le - l), w1 = exp(ls + p1->lg - l);
+				double wd = exp(ld - l);
+
+				for (j = 0; j < 4; j++)
+					dq[j] = we * de[j] + w1 * (p1->d[j] -
+					    rho * p2->d[j]);
+				dq[2] += wd / s;
+			}
+		} else {
+			l = le;
+			memcpy(dq, de, sizeof(dq));
+		}
+		ll += wi * (lg + l);
+		W += wi;
+		if (grad) {
+			g[0] += wi * (dg + log(al) + dq[0]);
+			g[1] += wi * (r / al + dq[1]);
+			g[2] += wi * (log(be) + dq[2]);
+			g[3] += wi * (s / be + dq[3]);
+		}
+	}
+	free(lr);
+	free(gt);
+	if (grad)
+		memcpy(grad, g, sizeof(g));
+	return ll + W * (r * log(al) + s * log(be));
 }
 
 double crm_pnbd_palive(const double par[4], double x, double tx, double T)

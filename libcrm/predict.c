@@ -2572,10 +2572,11 @@ static size_t cust_cats(const struct crm_history *h, size_t c, int32_t end,
 }
 
 /* The category's log intervals: mu the mean of the customers' means, s2
- * the variance within a customer, t2 between customers' cycles; cnt the
- * intervals (fewer than 3: no due dates). */
+ * the typical variance within a customer, t2 the variance between
+ * customers' cycles; cnt the intervals (fewer than 3: no due dates). */
 struct catlog {
 	double mu, s2, t2;
+	double q;               /* the chance of stopping after a purchase */
 	size_t cnt;
 };
 
@@ -2584,55 +2585,104 @@ struct catlog {
 #define DUE_S2_MIN 0.0025
 #define DUE_T2_MIN 0.001
 
-/* cat_logs: the per-category estimates from every customer's intervals up
- * to the end. Returns the table (caller frees) or NULL on oom. */
+/* The weight, in intervals, of the category's spread within a customer
+ * against the customer's own: some buy like clockwork, some at random,
+ * and two intervals of one's own begin to tell which. */
+#define DUE_NU 1.0
+
+/* own_s2: the variance of cc's log intervals around their mean, blended
+ * with the category's with the weight DUE_NU. */
+static double own_s2(const struct catlog *cl, const struct ccat *cc)
+{
+	double ss = cc->n ? cc->ss - cc->sum * cc->sum / cc->n : 0;
+
+	return fmax(DUE_S2_MIN, (fmax(ss, 0) + DUE_NU * cl->s2) /
+	    ((cc->n ? cc->n - 1.0 : 0) + DUE_NU));
+}
+
+/*
+ * cat_logs: the per-category estimates from every customer's intervals
+ * up to the end: a pass for the mean and the typical spread within a
+ * customer, a second for the spread between customers (the variance of
+ * the customers' means less what their own spread explains). The typical
+ * spread is the geometric mean of the customers' own variances (with two
+ * intervals or more; each corrected for the bias of the log of a sample
+ * variance, psi(df/2) - log(df/2)): where some buy like clockwork and
+ * some at random, the pooled variance would be the random ones', and
+ * would blur the clockwork. Returns the table (caller frees) or NULL on
+ * oom.
+ */
 static struct catlog *cat_logs(const struct crm_history *h)
 {
 	size_t nc = h->cats.n, c, i;
-	/* per category: customers with intervals, sum and sum of squares of
-	 * their means, sum of 1/n, within SS and its degrees of freedom */
+	/* per category: customers with intervals, sum of their means, within
+	 * SS and its degrees of freedom; then the sum of squares of the
+	 * means about mu and of own s2 / n */
 	double *a = calloc(6 * nc + 1, sizeof(double)), gss = 0, gdf = 0;
 	struct catlog *cl = calloc(nc + 1, sizeof(*cl));
 	struct ccat cc[64];
+	int pass;
 
 	if (a == NULL || cl == NULL) {
 		free(a);
 		free(cl);
 		return NULL;
 	}
-	for (c = 0; c < h->n; c++) {
-		size_t n = cust_cats(h, c, h->endday, cc);
+	for (pass = 0; pass < 2; pass++) {
+		for (c = 0; c < h->n; c++) {
+			size_t n = cust_cats(h, c, h->endday, cc);
 
-		for (i = 0; i < n; i++) {
-			double *v = a + 6 * cc[i].cat, m;
+			for (i = 0; i < n; i++) {
+				double *v = a + 6 * cc[i].cat, m;
 
-			if (cc[i].n == 0)
-				continue;
-			m = cc[i].sum / cc[i].n;
-			cl[cc[i].cat].cnt += cc[i].n;
-			v[0]++;
-			v[1] += m;
-			v[2] += m * m;
-			v[3] += 1.0 / cc[i].n;
-			v[4] += cc[i].ss - cc[i].n * m * m;
-			v[5] += cc[i].n - 1;
+				if (cc[i].n == 0)
+					continue;
+				m = cc[i].sum / cc[i].n;
+				if (pass == 0) {
+					double df = cc[i].n - 1.0, ss;
+
+					cl[cc[i].cat].cnt += cc[i].n;
+					v[0]++;
+					v[1] += m;
+					ss = cc[i].ss - cc[i].n * m * m;
+					if (df >= 1) {
+						v[2] += log(fmax(ss / df,
+						    DUE_S2_MIN / 10)) -
+						    (crm_digamma(df / 2) -
+						    log(df / 2));
+						v[3]++;
+					}
+				} else {
+					v[4] += (m - cl[cc[i].cat].mu) *
+					    (m - cl[cc[i].cat].mu);
+					v[5] += own_s2(&cl[cc[i].cat], &cc[i]) /
+					    cc[i].n;
+				}
+			}
+		}
+		if (pass == 0) {
+			for (i = 0; i < nc; i++) {
+				gss += a[6 * i + 2];
+				gdf += a[6 * i + 3];
+			}
+			for (i = 0; i < nc; i++) {
+				double *v = a + 6 * i, s2;
+
+				if (v[0] == 0)
+					continue;
+				s2 = v[3] >= 2 ? exp(v[2] / v[3]) : gdf >= 2 ?
+				    exp(gss / gdf) : 0.1;
+				cl[i].s2 = fmax(DUE_S2_MIN, s2);
+				cl[i].mu = v[1] / v[0];
+			}
 		}
 	}
 	for (i = 0; i < nc; i++) {
-		gss += a[6 * i + 4];
-		gdf += a[6 * i + 5];
-	}
-	for (i = 0; i < nc; i++) {
-		double *v = a + 6 * i, k = v[0], s2;
+		double *v = a + 6 * i, k = v[0];
 
-		if (k == 0)
-			continue;
-		s2 = v[5] >= 2 ? v[4] / v[5] : gdf >= 2 ? gss / gdf : 0.1;
-		cl[i].s2 = fmax(DUE_S2_MIN, s2);
-		cl[i].mu = v[1] / k;
-		cl[i].t2 = k > 1 ? (v[2] - k * cl[i].mu * cl[i].mu) / (k - 1) -
-		    cl[i].s2 * v[3] / k : 0;
-		cl[i].t2 = fmax(DUE_T2_MIN, cl[i].t2);
+		cl[i].t2 = fmax(DUE_T2_MIN, k > 1 ? v[4] / (k - 1) - v[5] / k :
+		    0);
+		cl[i].q = k > 0 ? k / (k + (double)cl[i].cnt) : 0.5;
 	}
 	free(a);
 	return cl;
@@ -2645,29 +2695,35 @@ static double Phi(double z)
 }
 
 /*
- * due_pair: the due date and probability of one customer's category (see
- * crm_predict_due): from the last purchase day, elapsed days to the end,
- * the window and P(alive). Sets *lasts (days) and returns p.
+ * due_pair: the due probability of one customer's category (see
+ * crm_predict_due) from its last purchase to the end, for the window and
+ * P(alive); *lasts receives the expected interval in days. After each
+ * purchase of a category a customer stops buying it with the chance q
+ * (the category's customers per purchase), so that a customer long past
+ * the due date has more likely stopped than still to come:
+ * p = P(alive) (1-q) (F(a+w) - F(a)) / (q + (1-q) (1 - F(a))), F the
+ * log-normal distribution of the next interval, a the days since the
+ * last purchase, w the window.
  */
 static double due_pair(const struct catlog *cl, const struct ccat *cc,
     int32_t end, int window, double pa, double *lasts)
 {
-	double prec = cc->n / cl->s2 + 1 / cl->t2, m, sd, a, f0, f1;
+	double s2 = own_s2(cl, cc), prec = cc->n / s2 + 1 / cl->t2, m, sd;
+	double a, f0, f1;
 
-	m = (cc->n ? cc->sum / cl->s2 : 0) + cl->mu / cl->t2;
-	m /= prec;
-	sd = sqrt(cl->s2 + 1 / prec);
+	m = ((cc->n ? cc->sum / s2 : 0) + cl->mu / cl->t2) / prec;
+	sd = sqrt(s2 + 1 / prec);
 	*lasts = exp(m);
 	a = end - cc->last;
 	f0 = a > 0 ? Phi((log(a) - m) / sd) : 0;
 	f1 = Phi((log(a + window) - m) / sd);
-	if (!(1 - f0 > 1e-300))
-		return 0;
-	return (isnan(pa) ? 1 : pa) * (f1 - f0) / (1 - f0);
+	return (isnan(pa) ? 1 : pa) * (1 - cl->q) * (f1 - f0) /
+	    (cl->q + (1 - cl->q) * (1 - f0));
 }
 
-/* The probability from which a category is listed as due. */
-#define DUE_P 0.5
+/* The chance from which a category is listed as due: a letter or a call
+ * is worth it at one in three. */
+#define DUE_P 0.3
 
 int crm_predict_due(struct crm_db *db, struct crm_history *h,
     int within_days, int (*fn)(const struct crm_due *d, void *arg),
@@ -2779,13 +2835,13 @@ int crm_predict_due_check(struct crm_db *db, struct crm_history *h,
 			if (d->score[0] >= DUE_P)
 				nlist++;
 			/* naive: due at the last purchase plus the own mean
-			 * interval; 0 inside the window, else minus the days
-			 * it lies outside; no interval of its own: last */
+			 * interval; ranked by the days from the middle of the
+			 * window (those due in it first, the surest first);
+			 * no interval of its own: last */
 			if (cc[i].n > 0) {
 				double due = cc[i].last + cc[i].days / cc[i].n;
 
-				gap = due <= end ? end - due + 1 :
-				    due > wend ? due - wend : 0;
+				gap = fabs(due - (end + wend) / 2.0);
 				d->score[1] = -gap;
 			} else
 				d->score[1] = -1e9;

@@ -205,16 +205,18 @@ struct crm_due {
 
 /*
  * crm_predict_due: call fn for every customer and category bought that
- * the customer will more likely than not buy again within within_days
- * after the end (p >= 0.5), after crm_predict_prepare (whose model gives
+ * the customer buys again within within_days after the end with a chance
+ * p of 0.3 or more, after crm_predict_prepare (whose model gives
  * P(alive); without one, it counts as 1). How long a category lasts for
  * a customer is estimated on the log scale: the category's mean interval
  * between two purchases of one customer, shrunk toward the customer's own
- * intervals by their number and the spread within and between customers
- * (empirical Bayes); the next interval is log-normal around it, and p =
- * P(alive) P(the next purchase falls in the window | none since the last).
- * Categories with fewer than 3 intervals have no due date. Returns 0,
- * fn's non-zero, or -1 (message on db).
+ * intervals by their number and their own spread against the spread
+ * between customers (empirical Bayes); the next interval is log-normal
+ * around it; after each purchase the customer may stop buying the
+ * category (with the chance of the category's customers per purchase);
+ * p = P(alive) P(the next purchase falls in the window | none since the
+ * last). Categories with fewer than 3 intervals have no due date.
+ * Returns 0, fn's non-zero, or -1 (message on db).
  */
 int crm_predict_due(struct crm_db *db, struct crm_history *h,
     int within_days, int (*fn)(const struct crm_due *d, void *arg),
@@ -234,7 +236,8 @@ struct crm_due_check {
  * prepared with the window as the horizon) against the purchases of the
  * window after the end, and at the same list size: the naive rule (due
  * at the last purchase plus the customer's own mean interval of the
- * category; pairs ranked by how far that lies from the window) and the
+ * category; pairs ranked by how far that lies from the middle of the
+ * window) and the
  * expected purchases in the window times the category's share of the
  * customer's purchases. Returns 0 or -1 (message on db).
  */

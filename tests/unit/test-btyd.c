@@ -391,13 +391,14 @@ static void test_pareto_integral(void)
 		{ 1.3, 1e-4, 7, 1e4, 1000, 699, 700 },
 		{ 0.243, 4.414, 0.8, 40, 7, 37, 38.86 },
 	};
-	double worst = 0;
+	double worst = 0, err;
 	size_t i;
 
 	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		double got = crm_pnbd_logD(c[i], c[i][4], c[i][5], c[i][6]);
 		double want = direct_logD(c[i], c[i][4], c[i][5], c[i][6]);
-		double err = fabs(got - want) / fmax(1, fabs(want));
+
+		err = fabs(got - want) / fmax(1, fabs(want));
 
 		if (!(err < 1e-12))
 			printf("# r %g alpha %g s %g beta %g x %g [%g, %g]: "
@@ -408,6 +409,41 @@ static void test_pareto_integral(void)
 	ok(worst < 1e-12, "Pareto/NBD integral term against a direct numerical "
 	    "integral, %zu cases: worst relative error %.1e (tolerance 1e-12)",
 	    sizeof(c) / sizeof(c[0]), worst);
+	/* the analytic gradient against central differences, on CDNOW at
+	 * the published parameters and on each case's parameters (their
+	 * x, u1 and u2 as one customer) */
+	worst = 0;
+	for (i = 0; i <= sizeof(c) / sizeof(c[0]); i++) {
+		/* CDNOW away from the optimum, where the gradient is large */
+		const double cd[4] = { 0.7, 8, 0.5, 15 };
+		const double *p = i ? c[i - 1] : cd;
+		const double *xs = i ? &c[i - 1][4] : cx;
+		const double *t1 = i ? &c[i - 1][5] : ctx;
+		const double *t2 = i ? &c[i - 1][6] : cT;
+		size_t n = i ? 1 : NCUST;
+		double g[4], q[4];
+		int k;
+
+		memcpy(q, p, sizeof(q));
+		crm_pnbd_ll(q, xs, t1, t2, NULL, n, g);
+		for (k = 0; k < 4; k++) {
+			double h = 1e-5 * q[k], keep = q[k], lp, lm, fd;
+
+			q[k] = keep + h;
+			lp = crm_pnbd_ll(q, xs, t1, t2, NULL, n, NULL);
+			q[k] = keep - h;
+			lm = crm_pnbd_ll(q, xs, t1, t2, NULL, n, NULL);
+			q[k] = keep;
+			fd = (lp - lm) / (2 * h);
+			err = fabs(fd - g[k]) / fmax(1, fabs(g[k]));
+			if (!(err < 1e-5))
+				printf("# case %zu, parameter %d: %.10g, central "
+				    "differences %.10g\n", i, k, g[k], fd);
+			worst = fmax(worst, isfinite(err) ? err : INFINITY);
+		}
+	}
+	ok(worst < 1e-5, "Pareto/NBD gradient against central differences: "
+	    "worst relative error %.1e", worst);
 }
 
 /*
