@@ -801,19 +801,21 @@ out:
  */
 enum crm_fit_status crm__btyd_fit(llfn fn, const void *d, double W,
     llfn fn_s, const void *ds, double W_s, int k, double *theta,
-    struct crm_fit_info *info)
+    struct crm_fit_info *info, int maxit)
 {
 	double H[16], t0[4], ts[4];
 	enum crm_fit_status st;
 	struct crm_fit_info si;
 
+	if (maxit <= 0)
+		maxit = MAXIT;
 	memcpy(t0, theta, sizeof(double) * (size_t)k);
 	memset(info, 0, sizeof(*info));
 	identity(H, k);
 	if (ds) {
 		memset(&si, 0, sizeof(si));
 		memcpy(ts, theta, sizeof(double) * (size_t)k);
-		st = minimise(fn_s, ds, W_s, k, ts, H, GTOL_SAMPLE, MAXIT, &si);
+		st = minimise(fn_s, ds, W_s, k, ts, H, GTOL_SAMPLE, maxit, &si);
 		if (st == CRM_FIT_OK || st == CRM_FIT_BOUND) {
 			/* A sample whose optimum lies at a bound of the box
 			 * (the likelihood rises along a ridge towards it)
@@ -823,7 +825,7 @@ enum crm_fit_status crm__btyd_fit(llfn fn, const void *d, double W,
 
 			memcpy(theta, ts, sizeof(double) * (size_t)k);
 			st = minimise(fn, d, W, k, theta, H, GTOL,
-			    bound ? MAXIT_BOUND : MAXIT, info);
+			    bound ? MAXIT_BOUND : maxit, info);
 			if (bound && st == CRM_FIT_MAXITER && at_bound(theta, k))
 				st = info->status = CRM_FIT_BOUND;
 			info->iterations += si.iterations;
@@ -838,7 +840,7 @@ enum crm_fit_status crm__btyd_fit(llfn fn, const void *d, double W,
 		memcpy(theta, t0, sizeof(double) * (size_t)k);
 		identity(H, k);
 	}
-	return minimise(fn, d, W, k, theta, H, GTOL, MAXIT, info);
+	return minimise(fn, d, W, k, theta, H, GTOL, maxit, info);
 }
 
 
@@ -850,6 +852,13 @@ static int usable(double v)
 enum crm_fit_status crm_bgnbd_fit(const double *x, const double *tx,
     const double *T, const double *w, size_t n, double par[4],
     struct crm_fit_info *info)
+{
+	return crm__bgnbd_fit(x, tx, T, w, n, par, info, 0);
+}
+
+enum crm_fit_status crm__bgnbd_fit(const double *x, const double *tx,
+    const double *T, const double *w, size_t n, double par[4],
+    struct crm_fit_info *info, int maxit)
 {
 	struct bgdata d = { x, tx, T, w, n };
 	struct bgset all, sample;
@@ -890,9 +899,10 @@ enum crm_fit_status crm_bgnbd_fit(const double *x, const double *tx,
 		bgset_free(&sample);
 	if (prep)
 		crm__btyd_fit(bgset_obj, &all, W, bgset_obj, samp ? &sample : NULL,
-		    samp ? sample.W : 0, 4, theta, info);
+		    samp ? sample.W : 0, 4, theta, info, maxit);
 	else
-		crm__btyd_fit(bg_obj, &d, W, NULL, NULL, 0, 4, theta, info);
+		crm__btyd_fit(bg_obj, &d, W, NULL, NULL, 0, 4, theta, info,
+		    maxit);
 	if (samp)
 		bgset_free(&sample);
 	if (prep)
@@ -957,9 +967,9 @@ enum crm_fit_status crm_gg_fit(const double *x, const double *m,
 		ggset_free(&sample);
 	if (prep)
 		crm__btyd_fit(ggset_obj, &all, W, ggset_obj, samp ? &sample : NULL,
-		    samp ? sample.W : 0, 3, theta, info);
+		    samp ? sample.W : 0, 3, theta, info, 0);
 	else
-		crm__btyd_fit(gg_obj, &d, W, NULL, NULL, 0, 3, theta, info);
+		crm__btyd_fit(gg_obj, &d, W, NULL, NULL, 0, 3, theta, info, 0);
 	if (samp)
 		ggset_free(&sample);
 	if (prep)

@@ -147,7 +147,10 @@ double crm_mbgnbd_ll(const double par[4], const double *x, const double *tx,
  */
 double crm_pnbd_logD(const double par[4], double x, double u1, double u2);
 
-/* crm_pnbd_fit, crm_mbgnbd_fit: as crm_bgnbd_fit. */
+/* crm_pnbd_fit, crm_mbgnbd_fit: as crm_bgnbd_fit; but the Pareto/NBD,
+ * whose likelihood costs far more, is fitted on a sample alone when there
+ * are more than 100,000 rows (its log-likelihood is all rows' at the
+ * sample's estimate). */
 enum crm_fit_status crm_pnbd_fit(const double *x, const double *tx,
     const double *T, const double *w, size_t n, double par[4],
     struct crm_fit_info *info);
@@ -165,12 +168,13 @@ double crm_mbgnbd_expected_active(const double par[4], double x, double T,
     double t);
 
 /* The same for any of the three models, by kind. crm_btyd_ll has no
- * gradient. */
+ * gradient; crm_btyd_fit does at most maxit iterations (0: as many as
+ * the others). */
 double crm_btyd_ll(int kind, const double par[4], const double *x,
     const double *tx, const double *T, const double *w, size_t n);
 enum crm_fit_status crm_btyd_fit(int kind, const double *x, const double *tx,
     const double *T, const double *w, size_t n, double par[4],
-    struct crm_fit_info *info);
+    struct crm_fit_info *info, int maxit);
 double crm_btyd_palive(int kind, const double par[4], double x, double tx,
     double T);
 double crm_btyd_expected_active(int kind, const double par[4], double x,

@@ -15,13 +15,19 @@ typedef double (*crm__llfn)(const double *par, const void *data,
 /*
  * crm__btyd_fit: maximise fn over d (total weight W, k <= 4 parameters)
  * by BFGS on theta = log(par), from theta; first on the sample ds (fn_s,
- * W_s) when ds is not NULL, then on all rows from the sample's estimate.
- * theta receives the estimate, info the outcome (btyd.c). Returns
- * info->status.
+ * W_s) when ds is not NULL, then on all rows from the sample's estimate;
+ * at most maxit iterations each (0: 300). theta receives the estimate,
+ * info the outcome (btyd.c). Returns info->status.
  */
 enum crm_fit_status crm__btyd_fit(crm__llfn fn, const void *d, double W,
     crm__llfn fn_s, const void *ds, double W_s, int k, double *theta,
-    struct crm_fit_info *info);
+    struct crm_fit_info *info, int maxit);
+
+/* crm__bgnbd_fit: crm_bgnbd_fit with at most maxit iterations (0: the
+ * default). */
+enum crm_fit_status crm__bgnbd_fit(const double *x, const double *tx,
+    const double *T, const double *w, size_t n, double par[4],
+    struct crm_fit_info *info, int maxit);
 
 /* crm__lngamma: ln |Gamma(x)| without touching the global signgam. */
 double crm__lngamma(double x);

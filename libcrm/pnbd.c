@@ -675,10 +675,13 @@ static int usable(double v)
 }
 
 /* fit4: a fit of a 4-parameter purchase model, sampled on many rows;
- * start values in par when usable, else def. */
+ * start values in par when usable, else def; at most maxit iterations
+ * (0: the default). With sample_only, a fit on a sample is not polished
+ * on all rows: its log-likelihood is that of all rows at its estimate. */
 static enum crm_fit_status fit4(crm__llfn fn, const double *x,
     const double *tx, const double *T, const double *w, size_t n,
-    double par[4], const double def[4], struct crm_fit_info *info)
+    double par[4], const double def[4], struct crm_fit_info *info,
+    int maxit, int sample_only)
 {
 	struct rows all = { x, tx, T, w, n, NULL }, s;
 	double W = weight(&all), theta[4];
@@ -699,8 +702,15 @@ static enum crm_fit_status fit4(crm__llfn fn, const double *x,
 		theta[k] = log(par[k]);
 	if (n > CRM__SAMPLE_MIN && sample(&all, n / CRM__SAMPLE_ROWS, &s) == 0)
 		samp = 1;
-	crm__btyd_fit(fn, &all, W, fn, samp ? &s : NULL, samp ? weight(&s) : 0,
-	    4, theta, info);
+	if (samp && sample_only) {
+		crm__btyd_fit(fn, &s, weight(&s), NULL, NULL, 0, 4, theta, info,
+		    maxit);
+		for (k = 0; k < 4; k++)
+			par[k] = exp(theta[k]);
+		info->loglik = fn(par, &all, NULL);
+	} else
+		crm__btyd_fit(fn, &all, W, fn, samp ? &s : NULL, samp ?
+		    weight(&s) : 0, 4, theta, info, maxit);
 	if (samp)
 		free(s.own);
 	for (k = 0; k < 4; k++)
@@ -739,7 +749,7 @@ enum crm_fit_status crm_mbgnbd_fit(const double *x, const double *tx,
 	double def[4];
 
 	defaults(x, T, w, n, def, 0);
-	return fit4(mb_obj, x, tx, T, w, n, par, def, info);
+	return fit4(mb_obj, x, tx, T, w, n, par, def, info, 0, 0);
 }
 
 enum crm_fit_status crm_pnbd_fit(const double *x, const double *tx,
@@ -749,7 +759,7 @@ enum crm_fit_status crm_pnbd_fit(const double *x, const double *tx,
 	double def[4];
 
 	defaults(x, T, w, n, def, 1);
-	return fit4(pn_obj, x, tx, T, w, n, par, def, info);
+	return fit4(pn_obj, x, tx, T, w, n, par, def, info, 0, 1);
 }
 
 /* ---- the three models for scoring ------------------------------------------ */
@@ -788,15 +798,19 @@ double crm_btyd_ll(int kind, const double par[4], const double *x,
 
 enum crm_fit_status crm_btyd_fit(int kind, const double *x, const double *tx,
     const double *T, const double *w, size_t n, double par[4],
-    struct crm_fit_info *info)
+    struct crm_fit_info *info, int maxit)
 {
+	double def[4];
+
 	switch (kind) {
 	case CRM_BTYD_MBGNBD:
-		return crm_mbgnbd_fit(x, tx, T, w, n, par, info);
+		defaults(x, T, w, n, def, 0);
+		return fit4(mb_obj, x, tx, T, w, n, par, def, info, maxit, 0);
 	case CRM_BTYD_PARETO:
-		return crm_pnbd_fit(x, tx, T, w, n, par, info);
+		defaults(x, T, w, n, def, 1);
+		return fit4(pn_obj, x, tx, T, w, n, par, def, info, maxit, 1);
 	default:
-		return crm_bgnbd_fit(x, tx, T, w, n, par, info);
+		return crm__bgnbd_fit(x, tx, T, w, n, par, info, maxit);
 	}
 }
 

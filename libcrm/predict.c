@@ -1085,7 +1085,7 @@ static void fit_job(void *arg)
 
 	if (j->kind >= 0)
 		j->st = crm_btyd_fit(j->kind, j->x, j->tx, j->T, j->w, j->n,
-		    j->par, j->info);
+		    j->par, j->info, 0);
 	else
 		j->st = j->n >= CRM_FIT_MIN_REPEATERS ?
 		    crm_gg_fit(j->x, j->tx, NULL, j->n, j->par, j->info) :
@@ -1121,6 +1121,7 @@ static const char *const kind_title[CRM_BTYD_NKIND] = { "BG/NBD", "MBG/NBD",
 struct split {
 	size_t n;
 	double *x, *tx, *T, *hold, *rec;
+	double *sq[CRM_BTYD_NKIND];     /* for judging: squared errors */
 	double t;               /* the holdout, in periods */
 };
 
@@ -1137,13 +1138,17 @@ static int split_make(const struct crm_history *h, int32_t day, int32_t end,
 {
 	double P = h->o.period_days;
 	size_t c, k = 0, m = 0;
+	int j;
 
 	memset(sp, 0, sizeof(*sp));
 	for (c = 0; c < h->n; c++)
 		m += h->first[c] <= day;
 	m = m / step + 1;
-	if ((sp->x = malloc(5 * m * sizeof(double))) == NULL)
+	if ((sp->x = malloc((5 + CRM_BTYD_NKIND) * m * sizeof(double))) ==
+	    NULL)
 		return -1;
+	for (j = 0; j < CRM_BTYD_NKIND; j++)
+		sp->sq[j] = sp->x + (5 + j) * m;
 	sp->tx = sp->x + m;
 	sp->T = sp->x + 2 * m;
 	sp->hold = sp->x + 3 * m;
@@ -1151,21 +1156,21 @@ static int split_make(const struct crm_history *h, int32_t day, int32_t end,
 	sp->t = (end - day) / P;
 	for (c = 0; c < h->n && sp->n < m; c++) {
 		const struct pev *e = h->ev + h->off_ev[c];
-		size_t n = h->off_ev[c + 1] - h->off_ev[c], j;
+		size_t n = h->off_ev[c + 1] - h->off_ev[c], i;
 		int32_t prev = INT32_MIN, first = e[0].day, last = e[0].day;
 		double x = 0, hold = 0;
 
 		if (h->first[c] > day || k++ % step)
 			continue;
-		for (j = 0; j < n && e[j].day <= end; j++) {
-			if (e[j].day == prev)
+		for (i = 0; i < n && e[i].day <= end; i++) {
+			if (e[i].day == prev)
 				continue;
-			if (e[j].day <= day) {
-				x += j > 0;
-				last = e[j].day;
+			if (e[i].day <= day) {
+				x += i > 0;
+				last = e[i].day;
 			} else
 				hold++;
-			prev = e[j].day;
+			prev = e[i].day;
 		}
 		sp->x[sp->n] = x;
 		sp->tx[sp->n] = (last - first) / P;
@@ -1236,7 +1241,7 @@ static void scores3(int kind, const double *par, double x, double tx,
  * per-customer RMSE of the purchase days and the AUC of each score.
  * Returns 0 or -1 (oom). */
 static int judge(int kind, const double *par, const struct split *sp,
-    struct crm_check_model *cm)
+    struct crm_check_model *cm, double *sq)
 {
 	double *pa = malloc((3 * sp->n + 1) * sizeof(double)), *e, *pb, se = 0;
 	size_t i;
@@ -1248,7 +1253,8 @@ static int judge(int kind, const double *par, const struct split *sp,
 	for (i = 0; i < sp->n; i++) {
 		scores3(kind, par, sp->x[i], sp->tx[i], sp->T[i], sp->t, &pa[i],
 		    &e[i], &pb[i]);
-		se += (e[i] - sp->hold[i]) * (e[i] - sp->hold[i]);
+		sq[i] = (e[i] - sp->hold[i]) * (e[i] - sp->hold[i]);
+		se += sq[i];
 	}
 	cm->rmse = sqrt(se / (double)(sp->n ? sp->n : 1));
 	cm->auc_alive = auc(pa, sp->hold, sp->n);
@@ -1258,22 +1264,49 @@ static int judge(int kind, const double *par, const struct split *sp,
 	return 0;
 }
 
-/* pick: the kind with the smallest RMSE among the fitted ones whose AUC
- * of the expected purchases is within 0.01 of the best; -1 if none was
- * fitted. */
-static int pick(const struct crm_check_model *cm)
+/*
+ * pick: among the fitted kinds whose expected purchases rank the buyers
+ * (AUC) within 0.01 of the best, the one with the smallest per-customer
+ * error; but the first of BG/NBD, MBG/NBD, Pareto/NBD (cheapest first)
+ * whose squared errors are not larger than that one's by more than noise
+ * (the mean of the paired differences within two standard errors of 0)
+ * or by more than 1 % is taken instead, and *tie set. sq[k] holds kind k's squared errors of
+ * the n customers. -1 if none was fitted.
+ */
+static int pick(const struct crm_check_model *cm, double *const *sq,
+    size_t n, int *tie)
 {
 	double best = -1;
-	int k, kind = -1;
+	int k, b = -1;
+	size_t i;
 
+	*tie = 0;
 	for (k = 0; k < CRM_BTYD_NKIND; k++)
 		if (cm[k].ok && cm[k].auc_expected > best)
 			best = cm[k].auc_expected;
 	for (k = 0; k < CRM_BTYD_NKIND; k++)
 		if (cm[k].ok && !(cm[k].auc_expected < best - 0.01) &&
-		    (kind < 0 || cm[k].rmse < cm[kind].rmse))
-			kind = k;
-	return kind;
+		    (b < 0 || cm[k].rmse < cm[b].rmse))
+			b = k;
+	for (k = 0; k < b; k++) {
+		double sd = 0, sdd = 0, m, v, mse = cm[b].rmse * cm[b].rmse;
+
+		if (!cm[k].ok || cm[k].auc_expected < best - 0.01 || n < 2)
+			continue;
+		for (i = 0; i < n; i++) {
+			double d = sq[k][i] - sq[b][i];
+
+			sd += d;
+			sdd += d * d;
+		}
+		m = sd / (double)n;
+		v = (sdd - sd * m) / (double)(n - 1);
+		if (m <= 2 * sqrt(fmax(v, 0) / (double)n) || m <= 0.01 * mse) {
+			*tie = 1;
+			return k;
+		}
+	}
+	return b;
 }
 
 /* fit_all: the three kinds on sp's calibration part, judged on its
@@ -1281,7 +1314,9 @@ static int pick(const struct crm_check_model *cm)
 struct fitall {
 	const struct split *sp;
 	struct crm_check_model *cm;
+	double *const *sq;      /* per kind, the customers' squared errors */
 	int k0, k1, rc;
+	int maxit;              /* 0: converge; else a budget */
 };
 
 static void fitall_job(void *arg)
@@ -1296,18 +1331,23 @@ static void fitall_job(void *arg)
 
 		memset(cm->par, 0, sizeof(cm->par));
 		st = crm_btyd_fit(k, f->sp->x, f->sp->tx, f->sp->T, NULL,
-		    f->sp->n, cm->par, &fi);
-		cm->ok = st == CRM_FIT_OK || st == CRM_FIT_BOUND;
+		    f->sp->n, cm->par, &fi, f->maxit);
+		/* within a budget, a fit that used it up is judged too */
+		cm->ok = st == CRM_FIT_OK || st == CRM_FIT_BOUND ||
+		    (f->maxit > 0 && st == CRM_FIT_MAXITER &&
+		    isfinite(fi.loglik));
 		cm->loglik = fi.loglik;
-		if (cm->ok && judge(k, cm->par, f->sp, cm) == -1)
+		if (cm->ok && judge(k, cm->par, f->sp, cm, f->sq[k]) == -1)
 			f->rc = -1;
 	}
 }
 
-static int fit_all(const struct split *sp, struct crm_check_model *cm)
+static int fit_all(const struct split *sp, struct crm_check_model *cm,
+    double *const *sq, int maxit)
 {
-	struct fitall a = { sp, cm, 0, CRM_BTYD_PARETO, 0 };
-	struct fitall b = { sp, cm, CRM_BTYD_PARETO, CRM_BTYD_NKIND, 0 };
+	struct fitall a = { sp, cm, sq, 0, CRM_BTYD_PARETO, 0, maxit };
+	struct fitall b = { sp, cm, sq, CRM_BTYD_PARETO, CRM_BTYD_NKIND, 0,
+	    maxit };
 
 	both(fitall_job, &a, fitall_job, &b);
 	return a.rc == -1 || b.rc == -1 ? -1 : 0;
@@ -1315,14 +1355,16 @@ static int fit_all(const struct split *sp, struct crm_check_model *cm)
 
 /* say: the reason of a choice among cm, into buf. */
 static void say(char *buf, size_t len, const struct crm_check_model *cm,
-    int kind, size_t n, const char *when)
+    int kind, int tie, size_t n, const char *when)
 {
 	size_t o;
 	int k;
 
 	o = (size_t)snprintf(buf, len, "%s predicts the purchases of %s "
-	    "best (%zu customers): per-customer error (RMSE)",
-	    kind_title[kind], when, n);
+	    "%s (%zu customers): per-customer error (RMSE)",
+	    kind_title[kind], when, tie ? "as well as the best within the "
+	    "noise (its squared errors not significantly larger), and is the "
+	    "simpler" : "best", n);
 	for (k = 0; k < CRM_BTYD_NKIND && o < len; k++)
 		if (cm[k].ok)
 			o += (size_t)snprintf(buf + o, len - o, "%s %s %.3f",
@@ -1334,22 +1376,26 @@ static void say(char *buf, size_t len, const struct crm_check_model *cm,
 			    crm_btyd_name(k), cm[k].auc_expected);
 }
 
-/* The most customers auto judges the models on. */
-#define AUTO_SAMPLE 4000
+/* The most customers auto judges the models on, and the iterations each
+ * fit may take: the judgement is of predictions, for which a fit that
+ * walks up a ridge of its likelihood towards a bound of its parameters
+ * (a Pareto/NBD without dropout, say) need not reach it. */
+#define AUTO_SAMPLE 3000
+#define AUTO_MAXIT 40
 
 /*
  * choose: the kind auto takes (see crm_model_fit), with the reason in
- * m->choice. Returns the kind, or -1 (oom, message on db).
+ * m->choice. Returns the kind, or -1 (out of memory). Touches neither the
+ * database nor anything but m->choice, so that it can run beside a fit.
  */
-static int choose(struct crm_db *db, const struct crm_history *h,
-    struct crm_model *m)
+static int choose(const struct crm_history *h, struct crm_model *m)
 {
 	struct crm_check_model cm[CRM_BTYD_NKIND];
 	struct split sp;
 	int32_t f0 = INT32_MAX, day, H;
 	size_t c, n = 0, rep = 0, i;
 	char when[64], d1[CRM_TIMEBUF], d2[CRM_TIMEBUF];
-	int kind;
+	int kind, tie;
 
 	for (c = 0; c < h->n; c++)
 		if (h->first[c] < f0)
@@ -1364,7 +1410,7 @@ static int choose(struct crm_db *db, const struct crm_history *h,
 	if (H < 14 || n == 0 ||
 	    split_make(h, day, h->endday, n / AUTO_SAMPLE + 1, &sp) == -1) {
 		if (H >= 14 && n)
-			return oom(db);
+			return -1;
 		snprintf(m->choice, sizeof(m->choice), "BG/NBD: the history "
 		    "is too short to judge the models on its later purchases");
 		return CRM_BTYD_BGNBD;
@@ -1378,11 +1424,11 @@ static int choose(struct crm_db *db, const struct crm_history *h,
 		    crm_fmt_day(midnight(h, day), d1));
 		return CRM_BTYD_BGNBD;
 	}
-	if (fit_all(&sp, cm) == -1) {
+	if (fit_all(&sp, cm, sp.sq, AUTO_MAXIT) == -1) {
 		split_free(&sp);
-		return oom(db);
+		return -1;
 	}
-	if ((kind = pick(cm)) < 0) {
+	if ((kind = pick(cm, sp.sq, sp.n, &tie)) < 0) {
 		split_free(&sp);
 		snprintf(m->choice, sizeof(m->choice), "BG/NBD: no model could "
 		    "be fitted on the purchases before %s",
@@ -1392,15 +1438,40 @@ static int choose(struct crm_db *db, const struct crm_history *h,
 	snprintf(when, sizeof(when), "%s to %s from those before",
 	    crm_fmt_day(midnight(h, day + 1), d1),
 	    crm_fmt_day(midnight(h, h->endday), d2));
-	say(m->choice, sizeof(m->choice), cm, kind, sp.n, when);
+	say(m->choice, sizeof(m->choice), cm, kind, tie, sp.n, when);
 	split_free(&sp);
 	return kind;
+}
+
+/* auto's jobs: the choice beside a fit of the BG/NBD and the spend model
+ * one after the other, so that the choice costs nothing more when it is
+ * the BG/NBD, the most common. */
+struct choosejob {
+	const struct crm_history *h;
+	struct crm_model *m;
+	int kind;
+};
+
+static void choose_job(void *arg)
+{
+	struct choosejob *c = arg;
+
+	c->kind = choose(c->h, c->m);
+}
+
+static void two_fits_job(void *arg)
+{
+	struct fitjob *const *j = arg;
+
+	fit_job(j[0]);
+	fit_job(j[1]);
 }
 
 int crm_model_fit(struct crm_db *db, const struct crm_history *h, int kind,
     struct crm_model *m)
 {
-	struct fitjob bj, gj;
+	struct fitjob bj, gj, *fj[2] = { &bj, &gj };
+	struct choosejob cj = { h, m, 0 };
 	double *x = NULL, *tx = NULL, *T = NULL, *w = NULL, *gx = NULL,
 	    *gm = NULL;
 	double sx = 0, sm = 0, sxx = 0, smm = 0, sxm = 0, n;
@@ -1424,9 +1495,6 @@ int crm_model_fit(struct crm_db *db, const struct crm_history *h, int kind,
 		return crm__error(db, CRM_EDATA, "too few repeat buyers to fit "
 		    "a model: %zu of %zu customers bought on more than one day; "
 		    "at least %d are needed", rep, cust, CRM_FIT_MIN_REPEATERS);
-	if (kind == CRM_MODEL_AUTO && (kind = choose(db, h, m)) < 0)
-		return -1;
-	m->kind = kind;
 	if ((x = malloc(h->ntri * sizeof(double))) == NULL ||
 	    (tx = malloc(h->ntri * sizeof(double))) == NULL ||
 	    (T = malloc(h->ntri * sizeof(double))) == NULL ||
@@ -1455,11 +1523,24 @@ int crm_model_fit(struct crm_db *db, const struct crm_history *h, int kind,
 			sxm += gx[ns] * gm[ns];
 			ns++;
 		}
-	bj = (struct fitjob){ kind, x, tx, T, w, h->ntri, m->par, &m->info,
-	    0 };
+	bj = (struct fitjob){ kind == CRM_MODEL_AUTO ? CRM_BTYD_BGNBD : kind, x,
+	    tx, T, w, h->ntri, m->par, &m->info, 0 };
 	gj = (struct fitjob){ -1, gx, gm, NULL, NULL, ns, m->gg, &m->gginfo,
 	    0 };
-	both(fit_job, &bj, fit_job, &gj);
+	if (kind == CRM_MODEL_AUTO) {
+		both(choose_job, &cj, two_fits_job, fj);
+		if ((kind = cj.kind) < 0) {
+			oom(db);
+			goto out;
+		}
+		if (kind != CRM_BTYD_BGNBD) {   /* the BG/NBD fit was in vain */
+			memset(m->par, 0, sizeof(m->par));
+			bj.kind = kind;
+			fit_job(&bj);
+		}
+	} else
+		both(fit_job, &bj, fit_job, &gj);
+	m->kind = kind;
 	st = bj.st;
 	if (st == CRM_FIT_MAXITER || st == CRM_FIT_NUMERIC) {
 		crm__error(db, CRM_EDATA, "the %s model did not converge on %zu "
@@ -1529,7 +1610,7 @@ int crm_predict_check(struct crm_db *db, const struct crm_history *h,
 	struct split sp;
 	double *neg;
 	size_t i;
-	int k, g;
+	int k, g, tie;
 
 	memset(ck, 0, sizeof(*ck));
 	/* the calibration as loaded, every customer, with the holdout */
@@ -1552,7 +1633,7 @@ int crm_predict_check(struct crm_db *db, const struct crm_history *h,
 		neg[i] = -sp.rec[i];
 	ck->auc_recency = auc(neg, sp.hold, sp.n);
 	free(neg);
-	if (fit_all(&sp, ck->mod) == -1) {
+	if (fit_all(&sp, ck->mod, sp.sq, 0) == -1) {
 		split_free(&sp);
 		return oom(db);
 	}
@@ -1590,14 +1671,14 @@ int crm_predict_check(struct crm_db *db, const struct crm_history *h,
 		cm->medium = cm->nmedium ? cm->medium / (double)cm->nmedium : NAN;
 		cm->high = cm->nhigh ? cm->high / (double)cm->nhigh : NAN;
 	}
-	ck->chosen = pick(ck->mod);
+	ck->chosen = pick(ck->mod, sp.sq, sp.n, &tie);
 	if (ck->chosen >= 0) {
 		char when[64], d1[CRM_TIMEBUF], d2[CRM_TIMEBUF];
 
 		snprintf(when, sizeof(when), "%s to %s",
 		    crm_fmt_day(midnight(h, h->endday + 1), d1),
 		    crm_fmt_day(midnight(h, h->holdday), d2));
-		say(ck->choice, sizeof(ck->choice), ck->mod, ck->chosen, sp.n,
+		say(ck->choice, sizeof(ck->choice), ck->mod, ck->chosen, tie, sp.n,
 		    when);
 	}
 	split_free(&sp);
