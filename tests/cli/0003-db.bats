@@ -60,14 +60,16 @@ load helper
 	[ "$(sql 'PRAGMA integrity_check')" = ok ]
 }
 
-@test "a schema 2 database gets the indexes of schemas 3 and 4 when opened" {
+@test "a schema 2 database gets the indexes of schemas 3 and 4 and the columns of 5 when opened" {
 	add_anna
 	crm-log -q K1 complaint --at 2026-11-01
 	# as schema 2 left it
 	sql "DROP INDEX events_closed; DROP INDEX customers_created; DROP INDEX events_discounted;
+	    ALTER TABLE predictions DROP COLUMN p_buy; ALTER TABLE predictions DROP COLUMN favourite_share;
 	    PRAGMA user_version = 2"
 	crm-add -q --ref K2
 	[ "$(sql 'PRAGMA user_version')" = 5 ]
+	[ "$(sql "SELECT count(*) FROM pragma_table_info('predictions') WHERE name IN ('p_buy', 'favourite_share')")" = 2 ]
 	[ "$(sql "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master WHERE name IN ('events_closed', 'customers_created', 'events_discounted') ORDER BY name)")" = "customers_created events_closed events_discounted" ]
 	[ "$(sql 'SELECT count(*) FROM customers')" = 2 ]
 	[ "$(sql 'SELECT count(*) FROM events')" = 1 ]
