@@ -1380,8 +1380,8 @@ static void say(char *buf, size_t len, const struct crm_check_model *cm,
  * fit may take: the judgement is of predictions, for which a fit that
  * walks up a ridge of its likelihood towards a bound of its parameters
  * (a Pareto/NBD without dropout, say) need not reach it. */
-#define AUTO_SAMPLE 3000
-#define AUTO_MAXIT 40
+#define AUTO_SAMPLE 1500
+#define AUTO_MAXIT 25
 
 /*
  * choose: the kind auto takes (see crm_model_fit), with the reason in
