@@ -1,6 +1,7 @@
 /* crm-import: bulk import of customers and events from spreadsheet
  * exports (CSV, TSV, German Excel), idempotent, with reject files,
- * batches and undo. The work is libcrm/import.c; this is the glue. */
+ * batches and undo. The work is libcrm/import*.c and batch.c; this is the
+ * glue. */
 #include <sys/stat.h>
 #include <err.h>
 #include <stdlib.h>
@@ -182,8 +183,13 @@ int main(int argc, char **argv)
 	struct crm_db *db;
 	struct stat sb;
 	const char *mapfile = NULL, *rejects = NULL, *undo = NULL, *why;
+	struct {                /* settings options, over the mapping file */
+		const char *kind, *datefmt;
+		enum crm_enc enc;
+		int delim, decimal;
+	} over = { 0 };
 	char errbuf[1024], *p, *rej;
-	int ch, allow = 0, sniff = 0, list = 0, status = 0, i;
+	int ch, allow = 0, sniff = 0, list = 0, status = 0, enc_set = 0, i;
 	int64_t v;
 	FILE *fp;
 
@@ -191,28 +197,19 @@ int main(int argc, char **argv)
 	if ((map = crm_map_new()) == NULL)
 		err(CRM_EFAIL, NULL);
 	ms = crm_map_settings(map);
-	/* The mapping file first, so that options override it. */
-	for (i = 1; i < argc - 1; i++)
-		if (strcmp(argv[i], "-m") == 0 || strcmp(argv[i], "--map") == 0)
-			mapfile = argv[i + 1];
-		else if (strncmp(argv[i], "--map=", 6) == 0)
-			mapfile = argv[i] + 6;
-	if (mapfile && crm_map_load(map, mapfile, errbuf, sizeof(errbuf)) == -1)
-		errx(CRM_EUSAGE, "%s", errbuf);
 	while ((ch = getopt_long(argc, argv, COMMON_SHORT "m:r:n", longopts,
 	    NULL)) != -1) {
 		if (cmd_option(&opts, ch, optarg, usage))
 			continue;
 		switch (ch) {
-		case 'm': break;
+		case 'm': mapfile = optarg; break;
 		case 'r': rejects = optarg; break;
 		case 'n': io.dry_run = 1; break;
 		case OPT_KIND:
 			if (!crm_kind_valid(optarg))
 				errx(CRM_EUSAGE, "unknown kind \"%s\"; kinds are: "
 				    "%s", optarg, crm_kind_list());
-			free(ms->kind);
-			ms->kind = strdup(optarg);
+			over.kind = optarg;
 			break;
 		case OPT_MATCH:
 			for (p = strtok(optarg, ","); p; p = strtok(NULL, ","))
@@ -242,7 +239,8 @@ int main(int argc, char **argv)
 		case OPT_LIST: list = 1; break;
 		case OPT_UNDO: undo = optarg; break;
 		case OPT_ENCODING:
-			if (crm_enc_parse(optarg, &ms->enc) == -1)
+			enc_set = 1;
+			if (crm_enc_parse(optarg, &over.enc) == -1)
 				errx(CRM_EUSAGE, "unknown encoding \"%s\" (utf-8, "
 				    "windows-1252, iso-8859-1, iso-8859-15, "
 				    "utf-16le, auto)", optarg);
@@ -250,20 +248,19 @@ int main(int argc, char **argv)
 		case OPT_DELIM:
 			if (strcmp(optarg, "tab") == 0 ||
 			    strcmp(optarg, "\\t") == 0)
-				ms->delim = '\t';
+				over.delim = '\t';
 			else if (strlen(optarg) == 1 && strchr(",;|\t", *optarg))
-				ms->delim = *optarg;
+				over.delim = *optarg;
 			else
 				errx(CRM_EUSAGE, "--delimiter is , ; | or tab");
 			break;
 		case OPT_DECIMAL:
 			if (strcmp(optarg, ",") && strcmp(optarg, "."))
 				errx(CRM_EUSAGE, "--decimal is , or .");
-			ms->decimal = *optarg;
+			over.decimal = *optarg;
 			break;
 		case OPT_DATEFMT:
-			free(ms->datefmt);
-			ms->datefmt = strdup(optarg);
+			over.datefmt = optarg;
 			break;
 		case OPT_PROGRESS: progress = 1; break;
 		case OPT_NOPROGRESS: progress = 0; break;
@@ -273,6 +270,26 @@ int main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	/* The mapping file, then the options that override what it says,
+	 * wherever they stood on the command line. */
+	if (mapfile && crm_map_load(map, mapfile, errbuf, sizeof(errbuf)) == -1)
+		errx(CRM_EUSAGE, "%s", errbuf);
+	if (enc_set)
+		ms->enc = over.enc;
+	if (over.delim)
+		ms->delim = over.delim;
+	if (over.decimal)
+		ms->decimal = over.decimal;
+	if (over.kind) {
+		free(ms->kind);
+		if ((ms->kind = strdup(over.kind)) == NULL)
+			err(CRM_EFAIL, NULL);
+	}
+	if (over.datefmt) {
+		free(ms->datefmt);
+		if ((ms->datefmt = strdup(over.datefmt)) == NULL)
+			err(CRM_EFAIL, NULL);
+	}
 	if (sniff + list + (undo != NULL) > 1 ||
 	    ((list || undo) && argc != 0) || (sniff && argc != 1) ||
 	    (!list && !undo && argc < 1))

@@ -14,7 +14,6 @@ enum { OPT_AT = OPT_COMMON_LAST, OPT_AMOUNT, OPT_CURRENCY, OPT_QUANTITY,
 	OPT_DATEFMT, OPT_GRANTED, OPT_SOURCE, OPT_DISCOUNT };
 
 #define MAIL_MAX (64u << 20)
-#define KEYCACHE_MAX (1u << 20)   /* customers remembered by crm-log - */
 
 static struct cmd_opts opts;
 static struct crm_event ev;
@@ -177,94 +176,47 @@ static void log_one(struct crm_db *db, const char *key)
 		print_customers(db);
 }
 
-/* stdin_column: the column of the header in f that names customers (id,
- * else ref, else email) and whether it holds ids; -1 if none. */
-static int stdin_column(char **f, size_t n, int *isid)
-{
-	int col;
-
-	*isid = 0;
-	if ((col = crm_csv_column(f, n, "id")) >= 0)
-		*isid = 1;
-	else if ((col = crm_csv_column(f, n, "ref")) < 0)
-		col = crm_csv_column(f, n, "email");
-	return col;
-}
-
 /* log_stdin: the same event for every customer in a CSV/TSV on stdin,
- * found by its id, ref or email column; all or nothing. Returns 0 or the
- * exit status, having said what went wrong. */
+ * read by the customer-key reader (custlist.h); all or nothing. Returns 0
+ * or the exit status, having said what went wrong. */
 static int log_stdin(struct crm_db *db)
 {
-	struct crm_keycache *kc;
-	struct crm_csv *r;
-	char **f, key[64];
-	const char *k;
+	struct crm_custlist *l;
 	int64_t lo = 0, hi = -1;
 	long nrows = 0;
-	size_t n;
-	int col, isid, rc, status = CRM_EDATA;
+	int rc;
 
-	if ((r = crm_csv_open(stdin, "-", 0)) == NULL ||
-	    (kc = crm_keycache_new(KEYCACHE_MAX)) == NULL)
+	if ((l = crm_custlist_open(db, stdin, "-")) == NULL)
 		err(CRM_EFAIL, NULL);
-	if ((rc = crm_csv_read(r, &f, &n)) != 1) {
-		if (rc == -1)
-			warnx("%s", crm_csv_errmsg(r));
-		else
-			warnx("<stdin>: no header: customers on standard "
-			    "input need a header with id, ref or email");
-		goto out;
-	}
-	if ((col = stdin_column(f, n, &isid)) < 0) {
-		warnx("<stdin>:%ld: the header names no id, ref or email "
-		    "column", crm_csv_line(r));
-		goto out;
-	}
 	if (crm_db_bulk(db) == -1 || crm_db_begin(db) == -1)
-		goto dberr;
-	while ((rc = crm_csv_read(r, &f, &n)) == 1) {
-		if ((size_t)col >= n || *(k = crm_strtrim(f[col])) == '\0') {
-			warnx("<stdin>:%ld: no customer in this row",
-			    crm_csv_line(r));
-			goto out;
-		}
-		if (isid) {
-			snprintf(key, sizeof(key), "#%.60s", k);
-			k = key;
-		}
-		if (crm_customer_resolve_cached(db, kc, k, &ev.customer_id) != 1 ||
-		    store(db) == -1) {
-			warnx("<stdin>:%ld: %s", crm_csv_line(r),
-			    cmd_safe(crm_errmsg(db)));
-			status = crm_errcode(db);
-			goto out;
+		goto fail;
+	while ((rc = crm_custlist_next(l, &ev.customer_id)) == 1) {
+		if (store(db) == -1) {
+			warnx("%s:%ld: %s", crm_custlist_name(l),
+			    crm_custlist_line(l), cmd_safe(crm_errmsg(db)));
+			crm_custlist_close(l);
+			return crm_errcode(db);
 		}
 		if (nrows++ == 0)
 			lo = ev.id;
 		hi = ev.id;
 	}
-	if (rc == -1) {
-		warnx("%s", crm_csv_errmsg(r));
-		goto out;
-	}
+	if (rc == -1)
+		goto fail;
 	if (nrows && consent < 0)
 		audit_event(db, 0, lo, hi);
 	if (crm_db_commit(db) == -1)
-		goto dberr;
+		goto fail;
+	crm_custlist_close(l);
 	if (consent < 0)
 		print(db, lo, hi);
 	else
 		print_customers(db);
-	status = 0;
-	goto out;
-dberr:
+	return 0;
+fail:
 	warnx("%s", cmd_safe(crm_errmsg(db)));
-	status = crm_errcode(db);
-out:
-	crm_csv_close(r);
-	crm_keycache_free(kc);
-	return status;
+	crm_custlist_close(l);
+	return crm_errcode(db);
 }
 
 /* log_mail: an email_in from the message on stdin, for its sender. */

@@ -60,8 +60,9 @@ static void usage(int status)
 	    "       crm-predict due [--within span] [--as-of date]\n"
 	    "       crm-predict check --calibration-end date --as-of date\n"
 	    "                   [--period day|week] [--due [--within span]]\n"
-	    "file (or - for standard input) names customers in a column id, ref\n"
-	    "or email; without it every customer who bought is scored.\n"
+	    "file (or - for standard input) names customers in a column id,\n"
+	    "customer_id, ref or email; without it every customer who bought is\n"
+	    "scored.\n"
 	    "model: auto (the default), bgnbd, mbgnbd or pareto.\n"
 	    "span: N followed by d (days), w (weeks), m (months) or y (years),\n"
 	    "e.g. 52w, 14d, 6m, 1y; a plain number is days.\n");
@@ -411,40 +412,23 @@ static void score_row(struct crm_out *o, const struct crm_score *s)
 		err(CRM_EIO, "write error");
 }
 
-/* named: the history indexes of the customers in file's id/ref/email
- * column, in input order; *n receives the count. */
+/* named: the history indexes of the customers that file names (read by
+ * the customer-key reader, custlist.h), in input order, leaving out those
+ * without a history; *n receives the count. */
 static long *named(struct crm_db *db, struct crm_history *h, const char *file,
     size_t *n)
 {
 	FILE *fp = cmd_fopen(file);
-	struct crm_csv *r = crm_csv_open(fp, file, 0);
-	char **f, key[64];
-	size_t nf, cap = 0;
-	long *idx = NULL, col = -1, k;
-	int rc, isid = 0;
+	struct crm_custlist *l;
+	size_t cap = 0;
+	long *idx = NULL, k;
 	int64_t id;
+	int rc;
 
 	*n = 0;
-	if (r == NULL)
-		errx(CRM_EFAIL, "out of memory");
-	if ((rc = crm_csv_read(r, &f, &nf)) == 1) {
-		if ((col = crm_csv_column(f, nf, "id")) >= 0)
-			isid = 1;
-		else if ((col = crm_csv_column(f, nf, "ref")) < 0)
-			col = crm_csv_column(f, nf, "email");
-		if (col < 0)
-			errx(CRM_EDATA, "%s:1: no column id, ref or email",
-			    crm_csv_name(r));
-	}
-	while (rc == 1 && (rc = crm_csv_read(r, &f, &nf)) == 1) {
-		if ((size_t)col >= nf || !*f[col])
-			continue;
-		snprintf(key, sizeof(key), "%s%s", isid ? "#" : "", f[col]);
-		if (crm_customer_resolve(db, key, &id) != 1) {
-			warnx("%s:%ld: %s", crm_csv_name(r), crm_csv_line(r),
-			    crm_errmsg(db));
-			exit(crm_errcode(db));
-		}
+	if ((l = crm_custlist_open(db, fp, file)) == NULL)
+		cmd_die(db);
+	while ((rc = crm_custlist_next(l, &id)) == 1) {
 		if ((k = crm_predict_find(h, id)) < 0)
 			continue;
 		if (*n == cap) {
@@ -455,8 +439,8 @@ static long *named(struct crm_db *db, struct crm_history *h, const char *file,
 		idx[(*n)++] = k;
 	}
 	if (rc == -1)
-		errx(CRM_EDATA, "%s", crm_csv_errmsg(r));
-	crm_csv_close(r);
+		cmd_die(db);
+	crm_custlist_close(l);
 	if (fp != stdin)
 		fclose(fp);
 	return idx;

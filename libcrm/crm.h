@@ -8,6 +8,7 @@
 #include "customer.h"
 #include "event.h"
 #include "csv.h"
+#include "custlist.h"
 #include "out.h"
 #include "util.h"
 #include "mail.h"

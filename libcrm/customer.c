@@ -26,13 +26,21 @@ const char *const crm_consent_channels[] = {
 };
 
 /* The SELECT list matching crm_customer_fields, then the times and id. */
-#define CUSTOMER_COLS "ref, first_name, last_name, company, email, phone," \
-	" street, postal_code, city, country, notes, attrs," \
-	" created_at, updated_at, id, coalesce(erased_at, 0)"
+#define CUSTOMER_COLS CRM__CUSTOMER_COLS ", created_at, updated_at, id," \
+	" coalesce(erased_at, 0)"
 
 char **crm_customer_str(struct crm_customer *c, size_t i)
 {
 	return (char **)((char *)c + crm_customer_fields[i].offset);
+}
+
+void crm__customer_bind(sqlite3_stmt *st, const struct crm_customer *c)
+{
+	size_t i;
+
+	for (i = 0; i < crm_customer_nfields; i++)
+		crm__bind_text(st, (int)i + 1, *(char *const *)((const char *)c +
+		    crm_customer_fields[i].offset));
 }
 
 int crm_customer_field(const char *name)
@@ -440,22 +448,16 @@ static int conflict(struct crm_db *db, const struct crm_customer *c,
 static int write_row(struct crm_db *db, struct crm_customer *c, int64_t id)
 {
 	sqlite3_stmt *st;
-	size_t i;
 	int rc;
 
 	st = crm__prepare(db, id == 0 ?
-	    "INSERT INTO customers (ref, first_name, last_name, company, email,"
-	    " phone, street, postal_code, city, country, notes, attrs,"
-	    " created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
-	    " ?9, ?10, ?11, coalesce(?12, '{}'), ?13, ?14)" :
-	    "UPDATE customers SET ref = ?1, first_name = ?2, last_name = ?3,"
-	    " company = ?4, email = ?5, phone = ?6, street = ?7,"
-	    " postal_code = ?8, city = ?9, country = ?10, notes = ?11,"
-	    " attrs = ?12, updated_at = ?14 WHERE id = ?15");
+	    "INSERT INTO customers (" CRM__CUSTOMER_COLS ", created_at,"
+	    " updated_at) VALUES (" CRM__CUSTOMER_VALUES ", ?13, ?14)" :
+	    "UPDATE customers SET " CRM__CUSTOMER_SET ", updated_at = ?14"
+	    " WHERE id = ?15");
 	if (st == NULL)
 		return -1;
-	for (i = 0; i < crm_customer_nfields; i++)
-		crm__bind_text(st, (int)i + 1, *crm_customer_str(c, i));
+	crm__customer_bind(st, c);
 	sqlite3_bind_int64(st, 13, c->created_at);
 	sqlite3_bind_int64(st, 14, c->updated_at);
 	if (id)

@@ -80,6 +80,22 @@ struct crm_event;
 void crm__event_bind(sqlite3_stmt *st, const struct crm_event *ev,
     int64_t closed_at);
 
+/* CRM__CUSTOMER_COLS, crm__customer_bind (customer.c): the text columns
+ * of a customer, in the order of crm_customer_fields, as crm-add and
+ * crm-import store them, bound to ?1..?12 of st from c (NULL binds NULL).
+ * CRM__CUSTOMER_VALUES are their values for an INSERT, CRM__CUSTOMER_SET
+ * their assignments for an UPDATE (attrs "{}" when NULL, either way). */
+#define CRM__CUSTOMER_COLS "ref, first_name, last_name, company, email," \
+	" phone, street, postal_code, city, country, notes, attrs"
+#define CRM__CUSTOMER_VALUES "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10," \
+	" ?11, coalesce(?12, '{}')"
+#define CRM__CUSTOMER_SET "ref = ?1, first_name = ?2, last_name = ?3," \
+	" company = ?4, email = ?5, phone = ?6, street = ?7," \
+	" postal_code = ?8, city = ?9, country = ?10, notes = ?11," \
+	" attrs = coalesce(?12, '{}')"
+struct crm_customer;
+void crm__customer_bind(sqlite3_stmt *st, const struct crm_customer *c);
+
 /* crm__stats_fill (stats.c): the aggregates of the customers in st (ids
  * loaded, counters zero) as of st->cutoff, from the stored copy in
  * customer_stats brought up to date, or from all events (and stored when

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "internal.h"
-#include "csv.h"
+#include "custlist.h"
 #include "customer.h"
 #include "event.h"
 #include "filter.h"
@@ -100,80 +100,34 @@ static int attach(struct crm_db *db, struct crm_stats *st)
 int crm_segment_read(struct crm_db *db, FILE *fp, const char *name,
     int64_t **ids, size_t *n)
 {
-	struct crm_keycache *kc = NULL;
-	struct crm_csv *r;
+	struct crm_custlist *l;
 	int64_t *v = NULL, id;
-	size_t nf, cap = 0, len = 0;
-	char **f, key[72];
-	const char *k;
-	int col, isid = 0, rc;
+	size_t cap = 0, len = 0;
+	int rc;
 
-	if ((r = crm_csv_open(fp, name, 0)) == NULL ||
-	    (kc = crm_keycache_new(1u << 20)) == NULL) {
-		crm_csv_close(r);
-		return crm__error(db, CRM_EFAIL, "out of memory");
-	}
-	if ((rc = crm_csv_read(r, &f, &nf)) != 1) {
-		if (rc == -1)
-			crm__error(db, CRM_EDATA, "%s", crm_csv_errmsg(r));
-		else
-			crm__error(db, CRM_EDATA, "%s: no header: customers "
-			    "need a header with id, ref or email",
-			    crm_csv_name(r));
-		goto fail;
-	}
-	if ((col = crm_csv_column(f, nf, "id")) >= 0)
-		isid = 1;
-	else if ((col = crm_csv_column(f, nf, "ref")) < 0 &&
-	    (col = crm_csv_column(f, nf, "email")) < 0) {
-		crm__error(db, CRM_EDATA, "%s:%ld: the header names no id, ref "
-		    "or email column", crm_csv_name(r), crm_csv_line(r));
-		goto fail;
-	}
-	while ((rc = crm_csv_read(r, &f, &nf)) == 1) {
-		if ((size_t)col >= nf || *(k = crm_strtrim(f[col])) == '\0') {
-			crm__error(db, CRM_EDATA, "%s:%ld: no customer in this "
-			    "row", crm_csv_name(r), crm_csv_line(r));
-			goto fail;
-		}
-		if (isid) {
-			snprintf(key, sizeof(key), "#%.64s", k);
-			k = key;
-		}
-		if (crm_customer_resolve_cached(db, kc, k, &id) != 1) {
-			char why[512];
-
-			snprintf(why, sizeof(why), "%s", crm_errmsg(db));
-			crm__error(db, crm_errcode(db), "%s:%ld: %s",
-			    crm_csv_name(r), crm_csv_line(r), why);
-			goto fail;
-		}
+	if ((l = crm_custlist_open(db, fp, name)) == NULL)
+		return -1;
+	while ((rc = crm_custlist_next(l, &id)) == 1) {
 		if (len == cap) {
 			int64_t *p;
 
 			cap = cap ? cap * 2 : 256;
 			if ((p = realloc(v, cap * sizeof(*v))) == NULL) {
-				crm__error(db, CRM_EFAIL, "out of memory");
-				goto fail;
+				rc = crm__error(db, CRM_EFAIL, "out of memory");
+				break;
 			}
 			v = p;
 		}
 		v[len++] = id;
 	}
+	crm_custlist_close(l);
 	if (rc == -1) {
-		crm__error(db, CRM_EDATA, "%s", crm_csv_errmsg(r));
-		goto fail;
+		free(v);
+		return -1;
 	}
-	crm_csv_close(r);
-	crm_keycache_free(kc);
 	*ids = v;
 	*n = len;
 	return 0;
-fail:
-	crm_csv_close(r);
-	crm_keycache_free(kc);
-	free(v);
-	return -1;
 }
 
 /* load_input: the ids into temp.crm_input (id, seq), first one kept. */

@@ -45,11 +45,11 @@ int crm_segment_run(struct crm_db *db, const struct crm_segq *q,
 
 /*
  * crm_segment_read: the customers named in the CSV/TSV fp (name for
- * messages, "-" for standard input) by its id, ref or email column (in
- * that order of preference), as ids in a new array (*ids, caller frees)
- * of *n entries, duplicates kept once. Fails (-1, message with file and
- * line) on a missing column or header, an empty key (CRM_EDATA) or a
- * customer that does not exist (CRM_ENOUSER).
+ * messages, "-" for standard input), read by the customer-key reader
+ * (custlist.h: an id, customer_id, ref or email column), as ids in a new
+ * array (*ids, caller frees) of *n entries in file order, duplicates
+ * included (crm_segment_run keeps the first). Fails (-1, message with
+ * file and line) as crm_custlist_next() does.
  */
 int crm_segment_read(struct crm_db *db, FILE *fp, const char *name,
     int64_t **ids, size_t *n);

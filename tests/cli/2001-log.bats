@@ -186,7 +186,21 @@ EHDR="event,customer_id,at,kind,channel,amount,discount,currency,quantity,produc
 @test "standard input without an id, ref or email column is refused" {
 	run crm-log - note <<<"$(printf 'name\nAnna\n')"
 	[ "$status" -eq 65 ]
-	[[ "$output" == *"no id, ref or email column"* ]]
+	[[ "$output" == *"<stdin>:1: the header names no id, customer_id, ref or email column"* ]]
+}
+
+@test "an event list names its customers by customer_id, not by its ref" {
+	printf 'ref\nK1\nK2\nK3\n' | crm-add -q >/dev/null
+	# the events' ref (K3, an order number that looks like a ref) is
+	# not a customer: customer_id is read before it
+	printf 'ref\nK1\nK2\n' | crm-log - campaign_sent --ref K3 |
+	    crm-log -q - campaign_response --ref K3
+	[ "$(sql "SELECT group_concat(customer_id) FROM (SELECT customer_id FROM events WHERE kind = 'campaign_response' ORDER BY id)")" = "1,2" ]
+	# keys are trimmed; a row without a key is an error, nothing stored
+	run crm-log - note <<<"$(printf 'customer_id,x\n 1 ,a\n,b\n')"
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"<stdin>:3: no customer in this row"* ]]
+	[ "$(sql "SELECT count(*) FROM events WHERE kind = 'note'")" = 0 ]
 }
 
 @test "crm-log output feeds crm-log: pipelines compose" {

@@ -118,6 +118,22 @@ MAP
 	[ "$(sql 'SELECT attrs FROM customers')" = '{"where":"y"}' ]
 }
 
+@test "the mapping file is read however -m is spelled, and options override it" {
+	printf 'Kd;Wann;Wert\nK1;11/20/2026;59.90\n' >shop.csv
+	printf 'column Kd ref\ncolumn Wann at\ncolumn Wert amount\ndate-format %%m/%%d/%%Y\ndecimal ,\nkind purchase\n' >shop.map
+	# -mFILE (attached, as getopt takes it), -nmFILE, --map=FILE
+	run crm-import -mshop.map --decimal . shop.csv
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ "$(sql 'SELECT date(at, "unixepoch"), amount_cents FROM events')" = "2026-11-20|5990" ]
+	run crm-import -nmshop.map --decimal . shop.csv
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" == *"events 0 added, 1 already present; 0 rejected"* ]]
+	# an option before the mapping file still wins over it
+	run crm-import --decimal . --map=shop.map --dry-run shop.csv
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" == *"events 0 added, 1 already present; 0 rejected"* ]]
+}
+
 @test "a bad mapping file is a usage error with file and line" {
 	printf 'column a nosuchfield\n' >bad.map
 	run crm-import -m bad.map "$IMP/pipe.csv"

@@ -38,6 +38,13 @@ K01"
 	[ "$(crm-segment --for post | refs --where 'orders >= 3' -)" = "K01 K04" ]
 }
 
+@test "an event list narrows to its customers (customer_id), not its refs" {
+	fixture
+	crm-log K03 letter_out --ref K01 >ev.csv
+	[ "$(refs ev.csv)" = "K03" ]
+	[ "$(crm-log K05 letter_out --ref K02 -t | refs -)" = "K05" ]
+}
+
 @test "a file argument narrows like standard input" {
 	fixture
 	printf 'ref,note\nK05,a\nK06,b\n' >list.csv
@@ -50,7 +57,7 @@ K01"
 	run crm-segment - <<<"name
 Anna"
 	[ "$status" -eq 65 ]
-	[[ "$output" == *"<stdin>:1: the header names no id, ref or email column"* ]]
+	[[ "$output" == *"<stdin>:1: the header names no id, customer_id, ref or email column"* ]]
 	run crm-segment - <<<"ref
 K01
 K404"

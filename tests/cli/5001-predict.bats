@@ -236,6 +236,40 @@ C0001"
 	[[ "${lines[1]}" == "3	C0003	0	1.0000	"* ]]
 }
 
+@test "a long ref names its own customer, not the one named by its first bytes" {
+	shop
+	long=K$(printf '%066d' 7)           # 67 bytes
+	short=${long:0:63}
+	crm-add -q --ref "$long" >/dev/null
+	crm-add -q --ref "$short" >/dev/null
+	for d in 2026-09-01 2026-10-01; do
+		crm-log -q "$long" purchase --amount 50 --category shoes --at $d >/dev/null
+		crm-log -q "$short" purchase --amount 5 --category socks --at $d >/dev/null
+	done
+	crm-predict -q fit --as-of 2026-11-26 >/dev/null
+	run crm-predict --as-of 2026-11-26 --no-store - <<<"ref
+$long"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "${lines[1]}" == "13,$long,1,"* ]]
+}
+
+@test "named customers as every command reads them: customer_id, trimmed, no empty key" {
+	shop
+	crm-predict -q fit --as-of 2026-11-26 >/dev/null
+	crm-log K2 letter_out --ref K1 >ev.csv
+	run crm-predict --as-of 2026-11-26 --no-store ev.csv
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "${lines[1]}" == "2,K2,"* ]]
+	run crm-predict --as-of 2026-11-26 --no-store - <<<"$(printf 'ref\n K3 \n')"
+	[ "$status" -eq 0 ]
+	[[ "${lines[1]}" == "3,K3,"* ]]
+	run crm-predict --as-of 2026-11-26 --no-store - <<<"$(printf 'ref,x\nK3,1\n,2\n')"
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"<stdin>:3: no customer in this row"* ]]
+}
+
 @test "a shop: favourite category, price band, channel, due dates" {
 	shop
 	run crm-predict fit --as-of 2026-11-26

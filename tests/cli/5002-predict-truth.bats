@@ -10,7 +10,7 @@ load helper
 # The data: 2,000 customers with 12 events on average (about 21,000
 # events, a second to make, import and score), seed 1.
 #
-# Measured on it (2026-12, libcrm/predict.c as of this test):
+# Measured on it (2026-12, libcrm/predict_score.c as of this test):
 #   what         decided  accuracy  chance (see below)
 #   favourite     1.000    0.831     0.188
 #   price band    1.000    0.930     0.356

@@ -1,4 +1,4 @@
-/* test-import.c: unit tests for libcrm/import.c and sha256.c: header
+/* test-import.c: unit tests for libcrm/import*.c and sha256.c: header
  * synonyms, mapping files, and a small import through the library. */
 #include <stdio.h>
 #include <stdlib.h>
