@@ -33,8 +33,9 @@ static void usage(int status)
 	    "orders spend aov first_purchase last_purchase returns return_rate\n"
 	    "complaints complaints_open service_open callbacks_open reviews\n"
 	    "avg_rating cart_abandoned campaigns_sent campaigns_answered\n"
-	    "last_contact recency r f m rfm segment p_alive clv next_purchase\n"
-	    "favourite_category price_band discount_buyer discount_share channel;\n"
+	    "last_contact recency r f m rfm segment p_alive p_buy clv\n"
+	    "next_purchase favourite_category favourite_share price_band\n"
+	    "discount_buyer discount_share channel;\n"
 	    "see crm-segment(1).\n");
 	exit(status);
 }

@@ -8,15 +8,17 @@
 #include <string.h>
 
 #include "btyd.h"
+#include "btyd_int.h"
 
 /* lngamma: lgamma without its write to the global signgam, so that the two
  * fits can run in two threads at once. */
-static double lngamma(double x)
+double crm__lngamma(double x)
 {
 	int sign;
 
 	return lgamma_r(x, &sign);
 }
+
 
 /* x values up to this are handled with per-x tables built once per call. */
 #define XTAB_MAX 1000000
@@ -52,8 +54,7 @@ double crm_hyp2f1(double a, double b, double c, double z)
 	return sum;
 }
 
-/* xmax: the largest x if all x are integers in [0, XTAB_MAX], else -1. */
-static long xmax(const double *x, size_t n)
+long crm__btyd_xmax(const double *x, size_t n)
 {
 	double m = 0;
 	size_t i;
@@ -82,9 +83,9 @@ static void bg_terms(const double *p, double x, struct bgtab *t)
 {
 	double r = p[0], a = p[2], b = p[3];
 
-	t->lr = lngamma(r + x) - lngamma(r);
+	t->lr = crm__lngamma(r + x) - crm__lngamma(r);
 	t->dr = crm_digamma(r + x) - crm_digamma(r);
-	t->lb = lngamma(b + x) - lngamma(b) - lngamma(a + b + x) + lngamma(a + b);
+	t->lb = crm__lngamma(b + x) - crm__lngamma(b) - crm__lngamma(a + b + x) + crm__lngamma(a + b);
 	t->dab = crm_digamma(a + b) - crm_digamma(a + b + x);
 	t->db = crm_digamma(b + x) - crm_digamma(b);
 }
@@ -117,7 +118,7 @@ double crm_bgnbd_ll(const double par[4], const double *x, const double *tx,
 
 	if (!(r > 0 && al > 0 && a > 0 && b > 0) || !isfinite(r + al + a + b))
 		return NAN;
-	if ((mx = xmax(x, n)) >= 0 && mx < (long)n + 64 &&
+	if ((mx = crm__btyd_xmax(x, n)) >= 0 && mx < (long)n + 64 &&
 	    (tab = malloc(((size_t)mx + 1) * sizeof(*tab))) != NULL)
 		bg_table(par, mx, tab);
 	for (i = 0; i < n; i++) {
@@ -171,7 +172,7 @@ double crm_gg_ll(const double par[3], const double *x, const double *m,
     const double *w, size_t n, double grad[3])
 {
 	double p = par[0], q = par[1], ga = par[2];
-	double ll = 0, g[3] = { 0, 0, 0 }, lq = lngamma(q), dq = crm_digamma(q);
+	double ll = 0, g[3] = { 0, 0, 0 }, lq = crm__lngamma(q), dq = crm_digamma(q);
 	double lga = log(ga);
 	struct ggtab *tab = NULL, one;
 	long mx, k;
@@ -179,7 +180,7 @@ double crm_gg_ll(const double par[3], const double *x, const double *m,
 
 	if (!(p > 0 && q > 0 && ga > 0) || !isfinite(p + q + ga))
 		return NAN;
-	if ((mx = xmax(x, n)) >= 0 && mx < (long)n + 64 &&
+	if ((mx = crm__btyd_xmax(x, n)) >= 0 && mx < (long)n + 64 &&
 	    (tab = calloc((size_t)mx + 1, sizeof(*tab))) != NULL) {
 		for (i = 0; i < n; i++)
 			tab[(long)x[i]].used = 1;
@@ -187,7 +188,7 @@ double crm_gg_ll(const double par[3], const double *x, const double *m,
 			if (tab[k].used) {
 				double px = p * (double)k;
 
-				tab[k].lg = lngamma(px + q) - lngamma(px);
+				tab[k].lg = crm__lngamma(px + q) - crm__lngamma(px);
 				tab[k].dpq = crm_digamma(px + q);
 				tab[k].dp = crm_digamma(px);
 			}
@@ -204,7 +205,7 @@ double crm_gg_ll(const double par[3], const double *x, const double *m,
 		if (tab)
 			t = &tab[(long)xi];
 		else {
-			one.lg = lngamma(px + q) - lngamma(px);
+			one.lg = crm__lngamma(px + q) - crm__lngamma(px);
 			one.dpq = crm_digamma(px + q);
 			one.dp = crm_digamma(px);
 			t = &one;
@@ -298,7 +299,7 @@ static int bgset_init(struct bgset *s, const double *x, const double *tx,
 
 	memset(s, 0, sizeof(*s));
 	/* as in crm_bgnbd_ll: per-x tables only when no longer than the data */
-	if ((mx = xmax(x, n)) < 0 || mx >= (long)n + 64 || m == 0)
+	if ((mx = crm__btyd_xmax(x, n)) < 0 || mx >= (long)n + 64 || m == 0)
 		return -1;
 	while (nslot < 4 * m)
 		nslot *= 2;
@@ -474,7 +475,7 @@ static int ggset_init(struct ggset *s, const double *x, const double *m,
 	long mx;
 
 	memset(s, 0, sizeof(*s));
-	if ((mx = xmax(x, n)) < 0 || mx >= (long)n + 64 || cnt == 0)
+	if ((mx = crm__btyd_xmax(x, n)) < 0 || mx >= (long)n + 64 || cnt == 0)
 		return -1;
 	if ((s->x = malloc(cnt * sizeof(*s->x))) == NULL ||
 	    (s->xm = malloc(cnt * sizeof(*s->xm))) == NULL ||
@@ -523,13 +524,13 @@ static double ggset_ll(const struct ggset *s, const double par[3],
 
 	if (!(p > 0 && q > 0 && ga > 0) || !isfinite(p + q + ga))
 		return NAN;
-	lq = lngamma(q);
+	lq = crm__lngamma(q);
 	dq = crm_digamma(q);
 	for (k = 1; k <= s->mx; k++)
 		if (s->tab[k].used) {
 			double px = p * (double)k;
 
-			s->tab[k].lg = lngamma(px + q) - lngamma(px);
+			s->tab[k].lg = crm__lngamma(px + q) - crm__lngamma(px);
 			s->tab[k].dpq = crm_digamma(px + q);
 			s->tab[k].dp = crm_digamma(px);
 		}
@@ -556,8 +557,7 @@ static double ggset_ll(const struct ggset *s, const double par[3],
 
 /* ---- the optimiser ----------------------------------------------------- */
 
-/* An objective for the optimiser: the log-likelihood and its gradient. */
-typedef double (*llfn)(const double *par, const void *data, double *grad);
+typedef crm__llfn llfn;
 
 struct bgdata {
 	const double *x, *tx, *T, *w;
@@ -813,8 +813,8 @@ out:
  * step = rows / SAMPLE_ROWS: most iterations then run on the sample, and
  * the fit on all rows starts close to the optimum with the sample's
  * curvature (its inverse Hessian), so that a few iterations polish it. */
-#define SAMPLE_MIN 100000
-#define SAMPLE_ROWS 25000
+#define SAMPLE_MIN CRM__SAMPLE_MIN
+#define SAMPLE_ROWS CRM__SAMPLE_ROWS
 
 /*
  * fit: minimise fn over d (with W, k parameters) from theta, first on the
@@ -822,21 +822,23 @@ out:
  * that of the fit on all rows; a sample fit that fails, or that leads the
  * fit on all rows astray, is ignored and the fit restarts from theta.
  */
-static enum crm_fit_status fit(llfn fn, const void *d, double W,
+enum crm_fit_status crm__btyd_fit(llfn fn, const void *d, double W,
     llfn fn_s, const void *ds, double W_s, int k, double *theta,
-    struct crm_fit_info *info)
+    struct crm_fit_info *info, int maxit)
 {
 	double H[16], t0[4], ts[4];
 	enum crm_fit_status st;
 	struct crm_fit_info si;
 
+	if (maxit <= 0)
+		maxit = MAXIT;
 	memcpy(t0, theta, sizeof(double) * (size_t)k);
 	memset(info, 0, sizeof(*info));
 	identity(H, k);
 	if (ds) {
 		memset(&si, 0, sizeof(si));
 		memcpy(ts, theta, sizeof(double) * (size_t)k);
-		st = minimise(fn_s, ds, W_s, k, ts, H, GTOL_SAMPLE, MAXIT, &si);
+		st = minimise(fn_s, ds, W_s, k, ts, H, GTOL_SAMPLE, maxit, &si);
 		if (st == CRM_FIT_OK || st == CRM_FIT_BOUND) {
 			/* A sample whose optimum lies at a bound of the box
 			 * (the likelihood rises along a ridge towards it)
@@ -846,7 +848,7 @@ static enum crm_fit_status fit(llfn fn, const void *d, double W,
 
 			memcpy(theta, ts, sizeof(double) * (size_t)k);
 			st = minimise(fn, d, W, k, theta, H, GTOL,
-			    bound ? MAXIT_BOUND : MAXIT, info);
+			    bound ? MAXIT_BOUND : maxit, info);
 			if (bound && st == CRM_FIT_MAXITER && at_bound(theta, k))
 				st = info->status = CRM_FIT_BOUND;
 			info->iterations += si.iterations;
@@ -861,8 +863,9 @@ static enum crm_fit_status fit(llfn fn, const void *d, double W,
 		memcpy(theta, t0, sizeof(double) * (size_t)k);
 		identity(H, k);
 	}
-	return minimise(fn, d, W, k, theta, H, GTOL, MAXIT, info);
+	return minimise(fn, d, W, k, theta, H, GTOL, maxit, info);
 }
+
 
 static int usable(double v)
 {
@@ -872,6 +875,13 @@ static int usable(double v)
 enum crm_fit_status crm_bgnbd_fit(const double *x, const double *tx,
     const double *T, const double *w, size_t n, double par[4],
     struct crm_fit_info *info)
+{
+	return crm__bgnbd_fit(x, tx, T, w, n, par, info, 0);
+}
+
+enum crm_fit_status crm__bgnbd_fit(const double *x, const double *tx,
+    const double *T, const double *w, size_t n, double par[4],
+    struct crm_fit_info *info, int maxit)
 {
 	struct bgdata d = { x, tx, T, w, n };
 	struct bgset all, sample;
@@ -911,10 +921,11 @@ enum crm_fit_status crm_bgnbd_fit(const double *x, const double *tx,
 	    !(samp = sample.W > 0))
 		bgset_free(&sample);
 	if (prep)
-		fit(bgset_obj, &all, W, bgset_obj, samp ? &sample : NULL,
-		    samp ? sample.W : 0, 4, theta, info);
+		crm__btyd_fit(bgset_obj, &all, W, bgset_obj, samp ? &sample : NULL,
+		    samp ? sample.W : 0, 4, theta, info, maxit);
 	else
-		fit(bg_obj, &d, W, NULL, NULL, 0, 4, theta, info);
+		crm__btyd_fit(bg_obj, &d, W, NULL, NULL, 0, 4, theta, info,
+		    maxit);
 	if (samp)
 		bgset_free(&sample);
 	if (prep)
@@ -927,9 +938,9 @@ enum crm_fit_status crm_bgnbd_fit(const double *x, const double *tx,
 enum crm_fit_status crm_gg_fit(const double *x, const double *m,
     const double *w, size_t n, double par[3], struct crm_fit_info *info)
 {
-	struct bgdata d = { x, m, NULL, w, n };
+	struct bgdata d = { x, NULL, NULL, w, n };
 	struct ggset all, sample;
-	double W = 0, sm = 0, theta[3];
+	double W = 0, sm = 0, theta[3], S, *ms;
 	size_t i;
 	int k, prep, samp = 0;
 	struct crm_fit_info tmp;
@@ -943,35 +954,54 @@ enum crm_fit_status crm_gg_fit(const double *x, const double *m,
 		W += wi;
 		sm += wi * m[i];
 	}
-	if (!(W > 0) || !(sm > 0)) {
+	if (!(W > 0) || !(sm > 0) || !isfinite(sm)) {
 		info->status = CRM_FIT_NODATA;
 		return CRM_FIT_NODATA;
 	}
+	/*
+	 * The fit is in units of the mean spend S: gamma scales with the
+	 * currency and p and q do not, so that a currency whose amounts run
+	 * to millions fits as well as one of cents, within the same bounds
+	 * (gamma / S in [1e-6, 1e6]). The log-likelihood of the density of
+	 * the mean is then that of the scaled data less W log S.
+	 */
+	S = sm / W;
+	if ((ms = malloc((n + 1) * sizeof(*ms))) == NULL) {
+		info->status = CRM_FIT_NUMERIC;
+		return CRM_FIT_NUMERIC;
+	}
+	for (i = 0; i < n; i++)
+		ms[i] = m[i] / S;
+	d.tx = ms;
 	/* Defaults: p = 2, q = 3 and gamma so that the population mean spend
 	 * p gamma / (q - 1) equals the observed mean. */
-	if (!usable(par[0]) || !usable(par[1]) || !usable(par[2])) {
+	if (!usable(par[0]) || !usable(par[1]) || !usable(par[2] / S)) {
 		par[0] = 2;
 		par[1] = 3;
-		par[2] = fmin(1e5, fmax(1e-5, sm / W));
+		par[2] = S;
 	}
-	for (k = 0; k < 3; k++)
-		theta[k] = log(par[k]);
-	prep = ggset_init(&all, x, m, w, n, 1) == 0;
+	theta[0] = log(par[0]);
+	theta[1] = log(par[1]);
+	theta[2] = log(par[2] / S);
+	prep = ggset_init(&all, x, ms, w, n, 1) == 0;
 	if (prep && n > SAMPLE_MIN &&
-	    ggset_init(&sample, x, m, w, n, n / SAMPLE_ROWS) == 0 &&
+	    ggset_init(&sample, x, ms, w, n, n / SAMPLE_ROWS) == 0 &&
 	    !(samp = sample.W > 0))
 		ggset_free(&sample);
 	if (prep)
-		fit(ggset_obj, &all, W, ggset_obj, samp ? &sample : NULL,
-		    samp ? sample.W : 0, 3, theta, info);
+		crm__btyd_fit(ggset_obj, &all, W, ggset_obj, samp ? &sample : NULL,
+		    samp ? sample.W : 0, 3, theta, info, 0);
 	else
-		fit(gg_obj, &d, W, NULL, NULL, 0, 3, theta, info);
+		crm__btyd_fit(gg_obj, &d, W, NULL, NULL, 0, 3, theta, info, 0);
 	if (samp)
 		ggset_free(&sample);
 	if (prep)
 		ggset_free(&all);
+	free(ms);
 	for (k = 0; k < 3; k++)
 		par[k] = exp(theta[k]);
+	par[2] *= S;
+	info->loglik -= W * log(S);
 	return info->status;
 }
 

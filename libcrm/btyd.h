@@ -1,6 +1,6 @@
 /* btyd.h: "buy till you die" models as pure functions over arrays: the
- * BG/NBD model of repeat purchases and dropout (Fader, Hardie and Lee 2005)
- * and the Gamma-Gamma model of spend per purchase (Fader, Hardie and Lee
+ * BG/NBD model of repeat purchases and dropout (Fader, Hardie and Lee 2005),
+ * the MBG/NBD and Pareto/NBD models (pnbd.c) and the Gamma-Gamma model of spend per purchase (Fader, Hardie and Lee
  * 2005, JMR; Colombo and Jiang 1999): log-likelihoods with analytic
  * gradients, maximum-likelihood fits, and the conditional expectations that
  * scoring needs. Nothing here touches the database, allocates per call
@@ -68,7 +68,10 @@ double crm_gg_ll(const double par[3], const double *x, const double *m,
  * derived from the data) and the estimates on return. The optimiser is BFGS
  * on the logarithms of the parameters (so they stay positive), with the
  * analytic gradient, a backtracking Armijo line search and the box
- * [CRM_BTYD_PMIN, CRM_BTYD_PMAX]; on more than 100,000 rows it first fits
+ * [CRM_BTYD_PMIN, CRM_BTYD_PMAX] (for the Gamma-Gamma gamma, in units of
+ * the mean spend m: p and q do not depend on the currency's unit, gamma
+ * scales with it, and the log-likelihood is that of m in its own unit);
+ * on more than 100,000 rows it first fits
  * a systematic sample of 25,000 and starts from that estimate (btyd.c).
  * info receives the log-likelihood and the diagnostics (may be NULL;
  * iterations and evaluations count the sample's too). Returns info's
@@ -109,6 +112,90 @@ double crm_bgnbd_expected_active(const double par[4], double x, double T,
  * mean p gamma / (q - 1). Returns -1 when that mean does not exist (q <= 1).
  */
 double crm_gg_expected(const double par[3], double x, double m);
+
+/* ---- Pareto/NBD and MBG/NBD (pnbd.c) ------------------------------------
+ *
+ * The three purchase models, by number, and their parameters in a
+ * double[4]: BG/NBD and MBG/NBD r, alpha, a, b (as above); Pareto/NBD r,
+ * alpha (purchase rate ~ Gamma(r, alpha)), s, beta (dropout rate ~
+ * Gamma(s, beta)). */
+enum { CRM_BTYD_BGNBD, CRM_BTYD_MBGNBD, CRM_BTYD_PARETO, CRM_BTYD_NKIND };
+
+/* crm_btyd_name: "bgnbd", "mbgnbd", "pareto"; NULL for another number.
+ * crm_btyd_kind: the number of such a name, or -1. */
+const char *crm_btyd_name(int kind);
+int crm_btyd_kind(const char *name);
+
+/*
+ * crm_pnbd_ll: the Pareto/NBD log-likelihood (Fader, Hardie and Lee 2005
+ * note "Deriving the Pareto/NBD model", eq. 19-22) of n customers as for
+ * crm_bgnbd_ll; its Gauss hypergeometric term by a series or, near its
+ * singular point, by tanh-sinh quadrature, in logarithms (pnbd.c), with
+ * its analytic gradient.
+ * crm_mbgnbd_ll: the MBG/NBD log-likelihood (Batislam, Denizel and
+ * Filiztekin 2007), analytic gradient. NaN outside the domain.
+ */
+double crm_pnbd_ll(const double par[4], const double *x, const double *tx,
+    const double *T, const double *w, size_t n, double grad[4]);
+double crm_mbgnbd_ll(const double par[4], const double *x, const double *tx,
+    const double *T, const double *w, size_t n, double grad[4]);
+
+/*
+ * crm_pnbd_logD: log of int_u1^u2 (alpha+t)^-(r+x) (beta+t)^-(s+1) dt, the
+ * term of the Pareto/NBD likelihood of a customer who died between the
+ * last purchase u1 and the end u2; -inf when u2 <= u1.
+ */
+double crm_pnbd_logD(const double par[4], double x, double u1, double u2);
+
+/* crm_pnbd_fit, crm_mbgnbd_fit: as crm_bgnbd_fit; but the Pareto/NBD,
+ * whose likelihood costs far more, is fitted on a sample alone when there
+ * are more than 100,000 rows (its log-likelihood is all rows' at the
+ * sample's estimate). */
+enum crm_fit_status crm_pnbd_fit(const double *x, const double *tx,
+    const double *T, const double *w, size_t n, double par[4],
+    struct crm_fit_info *info);
+enum crm_fit_status crm_mbgnbd_fit(const double *x, const double *tx,
+    const double *T, const double *w, size_t n, double par[4],
+    struct crm_fit_info *info);
+
+/* P(alive) and the expected purchases in (T, T+t] of an active customer
+ * (the expectation is this times P(alive)), as for the BG/NBD. */
+double crm_pnbd_palive(const double par[4], double x, double tx, double T);
+double crm_mbgnbd_palive(const double par[4], double x, double tx, double T);
+double crm_pnbd_expected_active(const double par[4], double x, double T,
+    double t);
+double crm_mbgnbd_expected_active(const double par[4], double x, double T,
+    double t);
+
+/* The same for any of the three models, by kind. crm_btyd_ll has no
+ * gradient; crm_btyd_fit does at most maxit iterations (0: as many as
+ * the others). */
+double crm_btyd_ll(int kind, const double par[4], const double *x,
+    const double *tx, const double *T, const double *w, size_t n);
+enum crm_fit_status crm_btyd_fit(int kind, const double *x, const double *tx,
+    const double *T, const double *w, size_t n, double par[4],
+    struct crm_fit_info *info, int maxit);
+double crm_btyd_palive(int kind, const double par[4], double x, double tx,
+    double T);
+double crm_btyd_expected_active(int kind, const double par[4], double x,
+    double T, double t);
+
+/*
+ * crm_btyd_pbuy_active: the probability that a customer active at T with
+ * x repeat purchases buys at least once in (T, T+t]; times P(alive), the
+ * probability of a purchase in the horizon.
+ */
+double crm_btyd_pbuy_active(int kind, const double par[4], double x,
+    double T, double t);
+
+/*
+ * crm_btyd_wait: the time t <= tmax after T by which an active customer
+ * has bought with probability q (0 < q < 1), or -1 when that takes longer
+ * than tmax. With q = 0.5 / P(alive), the median wait of a customer who
+ * may have left.
+ */
+double crm_btyd_wait(int kind, const double par[4], double x, double T,
+    double q, double tmax);
 
 /* crm_digamma: the digamma function psi(x) = d ln Gamma(x) / dx, x > 0. */
 double crm_digamma(double x);

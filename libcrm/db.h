@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 /* The schema version this libcrm writes (PRAGMA user_version). */
-#define CRM_SCHEMA_VERSION 6
+#define CRM_SCHEMA_VERSION 7
 
 /* Error classes, numerically the sysexits(3) codes commands exit with. */
 enum crm_status {

@@ -76,6 +76,8 @@ static const struct field fields[] = {
 	PRED("clv", CRM_FT_MONEY, "clv_cents"),
 	PRED("next_purchase", CRM_FT_DATE, "next_purchase"),
 	PRED("favourite_category", CRM_FT_TEXT, "favourite_category"),
+	PRED("favourite_share", CRM_FT_REAL, "favourite_share"),
+	PRED("p_buy", CRM_FT_REAL, "p_buy"),
 	PRED("price_band", CRM_FT_TEXT, "price_band"),
 	PRED("channel", CRM_FT_TEXT, "preferred_channel"),
 	PRED("discount_buyer", CRM_FT_TEXT, "discount_buyer"),

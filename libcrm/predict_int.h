@@ -1,6 +1,7 @@
 /* predict_int.h: what the files of crm-predict's engine share
- * (predict_load.c, predict_score.c, predict_store.c) and nothing else
- * sees: the purchase history in compact arrays, and a few helpers. */
+ * (predict_load.c, predict_fit.c, predict_score.c, predict_store.c,
+ * predict_due.c) and nothing else sees: the purchase history in compact
+ * arrays, and a few helpers. */
 #ifndef CRM_PREDICT_INT_H
 #define CRM_PREDICT_INT_H
 
@@ -10,14 +11,14 @@
 #include "internal.h"
 #include "predict.h"
 
-/* One purchase: its day, amount (cents, saturated to int32), category
- * (index into cats, 0 = none) and quantity (saturated at QTY_MAX), with
- * PEV_DISC set in qty when the purchase had a discount. 12 bytes. */
+/* One purchase: its day, amount (cents), category (index into cats, 0 =
+ * none) and quantity (saturated at QTY_MAX), with PEV_DISC set in qty when
+ * the purchase had a discount. 16 bytes. */
 struct pev {
 	int32_t day;
-	int32_t cents;
 	uint16_t cat;
 	uint16_t qty;
+	int64_t cents;
 };
 
 #define PEV_DISC 0x8000u
@@ -44,6 +45,8 @@ struct tri {
 	uint32_t xi, Td;        /* x, and T in days */
 	double w;               /* customers */
 	double pa, e, disc;     /* P(alive), E[purchases in horizon], CLV factor */
+	double pb;              /* P(a purchase in the horizon) */
+	double wait;            /* periods to the median next purchase, or -1 */
 };
 
 struct crm_history {
@@ -58,7 +61,7 @@ struct crm_history {
 	size_t nev;
 	int32_t *first, *last;  /* calibration; first INT32_MAX when none */
 	int32_t *x, *hold;
-	double *fspend, *rspend;        /* cents of the first day, of the rest */
+	int64_t *fspend, *rspend;       /* cents of the first day, of the rest */
 	uint32_t *tri_of;       /* customer -> triple */
 	struct tri *tri;
 	size_t ntri;
@@ -106,5 +109,11 @@ void crm__both(void (*fa)(void *), void *a, void (*fb)(void *),
  * *pp (an array of *cap elements of sz bytes, n used): 0, or -1 when out
  * of memory (*pp unchanged). */
 int crm__grow(void *pp, size_t *cap, size_t n, size_t sz);
+
+/*
+ * crm__churn_class (predict_score.c): the churn risk of a customer
+ * expected to buy e times in the horizon: "high", "medium" or "low".
+ */
+const char *crm__churn_class(double e);
 
 #endif

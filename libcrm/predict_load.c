@@ -286,12 +286,6 @@ static int load_customers(struct crm_db *db, struct crm_history *h)
 	return bad ? crm__oom(db) : 0;
 }
 
-static int32_t sat32(int64_t v)
-{
-	return v > INT32_MAX ? INT32_MAX : v < -INT32_MAX ? -INT32_MAX :
-	    (int32_t)v;
-}
-
 /*
  * Purchases arrive in table order, customers mixed. They are put in
  * customer order without a sort of the whole array, and without a random
@@ -475,7 +469,7 @@ static int load_events(struct part *p)
 			e = &bk->b[b][bk->len[b]++];
 			e->key = (uint32_t)k;
 			e->e.day = day;
-			e->e.cents = sat32(sqlite3_column_int64(st, 3));
+			e->e.cents = sqlite3_column_int64(st, 3);
 			q = sqlite3_column_int64(st, 4);
 			e->e.qty = (uint16_t)(q < 1 ? 1 : q > QTY_MAX ? QTY_MAX : q);
 			if (nd) {
@@ -662,7 +656,7 @@ static void summarise(struct crm_history *h, size_t c)
 		return;         /* no purchase in the calibration */
 	h->first[c] = e[0].day;
 	for (j = 0; j < k; j++) {
-		double v = e[j].cents > 0 ? e[j].cents : 0;
+		int64_t v = e[j].cents > 0 ? e[j].cents : 0;
 
 		if (e[j].day > h->endday) {
 			h->hold[c] += e[j].day != prev;
@@ -733,8 +727,8 @@ static int group(struct crm_db *db, struct crm_history *h,
 	    (h->last = malloc((n + 1) * sizeof(int32_t))) == NULL ||
 	    (h->x = malloc((n + 1) * sizeof(int32_t))) == NULL ||
 	    (h->hold = malloc((n + 1) * sizeof(int32_t))) == NULL ||
-	    (h->fspend = malloc((n + 1) * sizeof(double))) == NULL ||
-	    (h->rspend = malloc((n + 1) * sizeof(double))) == NULL)
+	    (h->fspend = malloc((n + 1) * sizeof(int64_t))) == NULL ||
+	    (h->rspend = malloc((n + 1) * sizeof(int64_t))) == NULL)
 		return crm__oom(db);
 	/* The middle bucket, and the first customer whose key falls in it:
 	 * keys are ids when im->map is set (indexes grow with ids), else

@@ -1,7 +1,7 @@
-/* predict_score.c: fitting the models on a history, storing and reading
- * them, and scoring customers: P(alive), expected purchases and spend,
- * CLV, next purchase, favourite category, price band, discount buying,
- * channel, and the evidence for them. */
+/* predict_score.c: storing and reading the fitted models, and scoring
+ * customers: P(alive), expected purchases, the probability of a purchase
+ * and spend, CLV, churn risk, next purchase, favourite category, price
+ * band, discount buying, channel, and the evidence for them. */
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -17,151 +17,7 @@
 #include "util.h"
 #include "value.h"
 
-/* ---- fitting ----------------------------------------------------------- */
-
-/* The two fits, which run at once: they share nothing. */
-struct fitjob {
-	const double *x, *tx, *T, *w;   /* BG/NBD; Gamma-Gamma: x, m = tx */
-	size_t n;
-	double *par;
-	struct crm_fit_info *info;
-	enum crm_fit_status st;
-};
-
-static void bg_job(void *arg)
-{
-	struct fitjob *j = arg;
-
-	j->st = crm_bgnbd_fit(j->x, j->tx, j->T, j->w, j->n, j->par, j->info);
-}
-
-static void gg_job(void *arg)
-{
-	struct fitjob *j = arg;
-
-	j->st = j->n >= CRM_FIT_MIN_REPEATERS ?
-	    crm_gg_fit(j->x, j->tx, NULL, j->n, j->par, j->info) :
-	    CRM_FIT_NODATA;
-}
-
-int crm_model_fit(struct crm_db *db, const struct crm_history *h,
-    struct crm_model *m)
-{
-	struct fitjob bj, gj;
-	double *x = NULL, *tx = NULL, *T = NULL, *w = NULL, *gx = NULL,
-	    *gm = NULL;
-	double sx = 0, sm = 0, sxx = 0, smm = 0, sxm = 0, n;
-	size_t i, c, rep = 0, cust = 0, ns = 0;
-	enum crm_fit_status st;
-	int rc = -1;
-
-	memset(m, 0, sizeof(*m));
-	m->fitted_at = crm_now();
-	m->as_of = h->o.as_of;
-	m->period_days = h->o.period_days;
-	for (i = 0; i < h->ntri; i++) {
-		cust += (size_t)h->tri[i].w;
-		if (h->tri[i].x > 0)
-			rep += (size_t)h->tri[i].w;
-	}
-	m->customers = cust;
-	m->repeaters = rep;
-	if (cust == 0)
-		return crm__error(db, CRM_EDATA, "no purchases to fit a model "
-		    "on (crm-log CUSTOMER purchase --amount ...)");
-	if (rep < CRM_FIT_MIN_REPEATERS)
-		return crm__error(db, CRM_EDATA, "too few repeat buyers to fit "
-		    "a model: %zu of %zu customers bought on more than one day; "
-		    "at least %d are needed", rep, cust, CRM_FIT_MIN_REPEATERS);
-	if ((x = malloc(h->ntri * sizeof(double))) == NULL ||
-	    (tx = malloc(h->ntri * sizeof(double))) == NULL ||
-	    (T = malloc(h->ntri * sizeof(double))) == NULL ||
-	    (w = malloc(h->ntri * sizeof(double))) == NULL ||
-	    (gx = malloc((rep + 1) * sizeof(double))) == NULL ||
-	    (gm = malloc((rep + 1) * sizeof(double))) == NULL) {
-		crm__oom(db);
-		goto out;
-	}
-	for (i = 0; i < h->ntri; i++) {
-		x[i] = h->tri[i].x;
-		tx[i] = h->tri[i].tx;
-		T[i] = h->tri[i].T;
-		w[i] = h->tri[i].w;
-	}
-	m->bg[0] = m->bg[1] = m->bg[2] = m->bg[3] = 0;
-	/* Gamma-Gamma on the repeat buyers with a positive mean spend */
-	for (c = 0; c < h->n; c++)
-		if (h->first[c] != INT32_MAX && h->x[c] > 0 &&
-		    h->rspend[c] > 0) {
-			gx[ns] = h->x[c];
-			gm[ns] = h->rspend[c] / 100 / h->x[c];
-			sx += gx[ns];
-			sm += gm[ns];
-			sxx += gx[ns] * gx[ns];
-			smm += gm[ns] * gm[ns];
-			sxm += gx[ns] * gm[ns];
-			ns++;
-		}
-	bj = (struct fitjob){ x, tx, T, w, h->ntri, m->bg, &m->bginfo, 0 };
-	gj = (struct fitjob){ gx, gm, NULL, NULL, ns, m->gg, &m->gginfo, 0 };
-	crm__both(bg_job, &bj, gg_job, &gj);
-	st = bj.st;
-	if (st == CRM_FIT_MAXITER || st == CRM_FIT_NUMERIC) {
-		crm__error(db, CRM_EDATA, "the BG/NBD model did not converge "
-		    "on %zu customers (%d iterations, gradient %.2g): the data "
-		    "may not fit its assumptions", cust, m->bginfo.iterations,
-		    m->bginfo.gmax);
-		goto out;
-	}
-	if (st == CRM_FIT_BOUND)
-		snprintf(m->warning, sizeof(m->warning), "a BG/NBD parameter "
-		    "is at its bound (r %.3g, alpha %.3g, a %.3g, b %.3g): the "
-		    "data hardly determine it", m->bg[0], m->bg[1], m->bg[2],
-		    m->bg[3]);
-	m->spenders = ns;
-	n = (double)ns;
-	if (ns >= 3) {
-		double vx = sxx - sx * sx / n, vm = smm - sm * sm / n;
-
-		m->spend_corr = vx > 0 && vm > 0 ?
-		    (sxm - sx * sm / n) / sqrt(vx * vm) : 0;
-	}
-	if (ns < CRM_FIT_MIN_REPEATERS) {
-		snprintf(m->warning, sizeof(m->warning), "no spend model: %zu "
-		    "repeat buyers with amounts, at least %d are needed", ns,
-		    CRM_FIT_MIN_REPEATERS);
-	} else {
-		st = gj.st;
-		if (st == CRM_FIT_OK || st == CRM_FIT_BOUND)
-			m->has_gg = 1;
-		if (st != CRM_FIT_OK)
-			snprintf(m->warning, sizeof(m->warning), "the "
-			    "Gamma-Gamma spend model %s (p %.3g, q %.3g, "
-			    "gamma %.3g)", st == CRM_FIT_BOUND ?
-			    "has a parameter at its bound" : "did not converge",
-			    m->gg[0], m->gg[1], m->gg[2]);
-		else if (m->gg[1] <= 1) {
-			m->has_gg = 0;
-			snprintf(m->warning, sizeof(m->warning), "no spend "
-			    "model: spend is so heavy-tailed (q %.3g <= 1) that "
-			    "its mean does not exist", m->gg[1]);
-		} else if (fabs(m->spend_corr) > 0.3)
-			snprintf(m->warning, sizeof(m->warning), "spend per "
-			    "purchase is correlated with the number of "
-			    "purchases (r = %.2f); the Gamma-Gamma model assumes "
-			    "they are independent, so spend and CLV may be "
-			    "biased", m->spend_corr);
-	}
-	rc = 0;
-out:
-	free(x);
-	free(tx);
-	free(T);
-	free(w);
-	free(gx);
-	free(gm);
-	return rc;
-}
+/* ---- models ----------------------------------------------------------- */
 
 int crm_model_store(struct crm_db *db, struct crm_model *m)
 {
@@ -169,6 +25,8 @@ int crm_model_store(struct crm_db *db, struct crm_model *m)
 	struct crm_buf p = {0}, d = {0};
 	int k, rc = -1;
 
+	if (m->kind < 0)
+		return crm__error(db, CRM_EDATA, "no model to store");
 	if ((st = crm__prepare(db, "INSERT INTO models (kind, fitted_at, "
 	    "as_of, period, params, loglik, customers, repeaters, detail) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) == NULL)
@@ -176,30 +34,38 @@ int crm_model_store(struct crm_db *db, struct crm_model *m)
 	if (crm_db_begin(db) == -1)
 		goto out;
 	for (k = 0; k < 1 + m->has_gg; k++) {
-		const struct crm_fit_info *fi = k ? &m->gginfo : &m->bginfo;
+		const struct crm_fit_info *fi = k ? &m->gginfo : &m->info;
+		const char *kind = k ? "gammagamma" : crm_btyd_name(m->kind);
+		char what[64];
 
 		crm_buf_reset(&p);
 		crm_buf_reset(&d);
-		if (k == 0)
-			crm_buf_addf(&p, "{\"r\":%.17g,\"alpha\":%.17g,"
-			    "\"a\":%.17g,\"b\":%.17g}", m->bg[0], m->bg[1],
-			    m->bg[2], m->bg[3]);
-		else
+		if (k)
 			crm_buf_addf(&p, "{\"p\":%.17g,\"q\":%.17g,"
 			    "\"gamma\":%.17g}", m->gg[0], m->gg[1], m->gg[2]);
+		else if (m->kind == CRM_BTYD_PARETO)
+			crm_buf_addf(&p, "{\"r\":%.17g,\"alpha\":%.17g,"
+			    "\"s\":%.17g,\"beta\":%.17g}", m->par[0], m->par[1],
+			    m->par[2], m->par[3]);
+		else
+			crm_buf_addf(&p, "{\"r\":%.17g,\"alpha\":%.17g,"
+			    "\"a\":%.17g,\"b\":%.17g}", m->par[0], m->par[1],
+			    m->par[2], m->par[3]);
 		crm_buf_addf(&d, "{\"iterations\":%d,\"evaluations\":%d,"
 		    "\"gradient\":%.3g,\"status\":%d,\"spenders\":%zu,"
 		    "\"spend_corr\":%.4f,\"warning\":", fi->iterations,
 		    fi->evaluations, fi->gmax, (int)fi->status, m->spenders,
 		    m->spend_corr);
 		crm_buf_addjson(&d, m->warning);
+		crm_buf_adds(&d, ",\"choice\":");
+		crm_buf_addjson(&d, m->choice);
 		crm_buf_addc(&d, '}');
 		if (p.oom || d.oom) {
 			crm__oom(db);
 			goto out;
 		}
 		sqlite3_reset(st);
-		crm__bind_text(st, 1, k ? "gammagamma" : "bgnbd");
+		crm__bind_text(st, 1, kind);
 		sqlite3_bind_int64(st, 2, m->fitted_at);
 		sqlite3_bind_int64(st, 3, m->as_of);
 		crm__bind_text(st, 4, m->period_days == 1 ? "day" : "week");
@@ -214,8 +80,8 @@ int crm_model_store(struct crm_db *db, struct crm_model *m)
 		}
 		if (k == 0)
 			m->id = sqlite3_last_insert_rowid(db->sql);
-		if (crm_audit(db, k ? "model.fit.gammagamma" : "model.fit.bgnbd",
-		    0, 0, p.s) == -1)
+		snprintf(what, sizeof(what), "model.fit.%s", kind);
+		if (crm_audit(db, what, 0, 0, p.s) == -1)
 			goto out;
 	}
 	rc = crm_db_commit(db);
@@ -234,34 +100,45 @@ int crm_model_latest(struct crm_db *db, struct crm_model *m)
 	int rc, k;
 
 	memset(m, 0, sizeof(*m));
+	m->kind = -1;
+	/* the third and fourth parameter: a, b or s, beta */
 	if ((st = crm__prepare(db, "SELECT b.id, b.fitted_at, b.as_of, "
-	    "b.period, json_extract(b.params, '$.r'), "
-	    "json_extract(b.params, '$.alpha'), json_extract(b.params, '$.a'), "
-	    "json_extract(b.params, '$.b'), b.loglik, b.customers, "
+	    "b.period, b.kind, json_extract(b.params, '$.r'), "
+	    "json_extract(b.params, '$.alpha'), "
+	    "coalesce(json_extract(b.params, '$.a'), "
+	    "json_extract(b.params, '$.s')), "
+	    "coalesce(json_extract(b.params, '$.b'), "
+	    "json_extract(b.params, '$.beta')), b.loglik, b.customers, "
 	    "b.repeaters, json_extract(g.params, '$.p'), "
 	    "json_extract(g.params, '$.q'), json_extract(g.params, '$.gamma'), "
-	    "g.loglik FROM models b LEFT JOIN models g ON g.id = b.id + 1 "
+	    "g.loglik, json_extract(b.detail, '$.choice') "
+	    "FROM models b LEFT JOIN models g ON g.id = b.id + 1 "
 	    "AND g.kind = 'gammagamma' AND g.fitted_at = b.fitted_at "
-	    "WHERE b.kind = 'bgnbd' ORDER BY b.id DESC LIMIT 1")) == NULL)
+	    "WHERE b.kind IN ('bgnbd', 'mbgnbd', 'pareto') "
+	    "ORDER BY b.id DESC LIMIT 1")) == NULL)
 		return -1;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
+		const char *ch = (const char *)sqlite3_column_text(st, 16);
+
 		m->id = sqlite3_column_int64(st, 0);
 		m->fitted_at = sqlite3_column_int64(st, 1);
 		m->as_of = sqlite3_column_int64(st, 2);
 		m->period_days = strcmp((const char *)sqlite3_column_text(st, 3),
 		    "day") == 0 ? 1 : 7;
+		m->kind = crm_btyd_kind((const char *)sqlite3_column_text(st, 4));
 		for (k = 0; k < 4; k++)
-			m->bg[k] = sqlite3_column_double(st, 4 + k);
-		m->bginfo.loglik = sqlite3_column_double(st, 8);
-		m->customers = (size_t)sqlite3_column_int64(st, 9);
-		m->repeaters = (size_t)sqlite3_column_int64(st, 10);
-		m->has_gg = sqlite3_column_type(st, 11) != SQLITE_NULL;
+			m->par[k] = sqlite3_column_double(st, 5 + k);
+		m->info.loglik = sqlite3_column_double(st, 9);
+		m->customers = (size_t)sqlite3_column_int64(st, 10);
+		m->repeaters = (size_t)sqlite3_column_int64(st, 11);
+		m->has_gg = sqlite3_column_type(st, 12) != SQLITE_NULL;
 		for (k = 0; k < 3; k++)
-			m->gg[k] = sqlite3_column_double(st, 11 + k);
-		m->gginfo.loglik = sqlite3_column_double(st, 14);
+			m->gg[k] = sqlite3_column_double(st, 12 + k);
+		m->gginfo.loglik = sqlite3_column_double(st, 15);
+		snprintf(m->choice, sizeof(m->choice), "%s", ch ? ch : "");
 		for (k = 0; k < 4; k++)
-			if (!(m->bg[k] > 0) || !isfinite(m->bg[k]))
+			if (!(m->par[k] > 0) || !isfinite(m->par[k]))
 				rc = SQLITE_CORRUPT;
 		if (m->has_gg && !(m->gg[0] > 0 && m->gg[1] > 1 && m->gg[2] > 0))
 			m->has_gg = 0;
@@ -278,6 +155,24 @@ int crm_model_latest(struct crm_db *db, struct crm_model *m)
 }
 
 /* ---- scoring ----------------------------------------------------------- */
+
+/*
+ * crm__churn_class: the churn risk of a customer expected to buy e times in
+ * the horizon: by q = 1 - e^-e (the chance of a purchase were they
+ * Poisson), "high" below 0.2, "medium" below 0.5, else "low". The
+ * expected purchases rank the buyers of the next period at least as well
+ * as recency does (CDNOW: AUC 0.773 to 0.779 for the three models against
+ * 0.771), where P(alive) alone ranks them worse (0.32 to 0.73) and even
+ * the models' own P(a purchase) is a little worse (0.757 to 0.771): the
+ * classes follow that ranking, so that "high" buys again least.
+ */
+const char *crm__churn_class(double e)
+{
+	double q = -expm1(-e);
+
+	return q < 0.2 ? "high" : q < 0.5 ? "medium" : "low";
+}
+
 
 static int cmp_float(const void *a, const void *b)
 {
@@ -404,7 +299,7 @@ static void discount_prior(struct crm_history *h)
  */
 struct xtval {
 	uint64_t key;           /* UINT64_MAX: empty */
-	double e, disc;
+	double e, disc, pb;     /* of the active */
 };
 
 /* The two halves of crm_predict_prepare, which run at once: the model
@@ -425,11 +320,21 @@ static void prep_model(void *arg)
 	struct crm_history *h = pp->h;
 	const struct crm_model *m = pp->m;
 	const struct crm_score_opts *so = pp->so;
+	int kind = m->kind;
 	double df[121];
 	struct xtval *xt;
 	size_t i, nslot = 64;
 	int steps, k;
 
+	if (kind < 0) {         /* no purchase model: nothing to compute */
+		for (i = 0; i < h->ntri; i++) {
+			struct tri *t = &h->tri[i];
+
+			t->pa = t->e = t->disc = t->pb = NAN;
+			t->wait = -1;
+		}
+		return;
+	}
 	steps = (int)ceil(so->horizon * h->o.period_days / 30.4375);
 	if (steps < 1)
 		steps = 1;
@@ -464,16 +369,23 @@ static void prep_model(void *arg)
 			for (k = 1; k <= steps; k++) {
 				double tk = so->horizon * k / steps;
 
-				e = crm_bgnbd_expected_active(m->bg, t->x, t->T,
-				    tk);
+				e = crm_btyd_expected_active(kind, m->par, t->x,
+				    t->T, tk);
 				xt[j].disc += (e - prev) / df[k];
 				prev = e;
 			}
 			xt[j].e = e;
+			xt[j].pb = crm_btyd_pbuy_active(kind, m->par, t->x, t->T,
+			    so->horizon);
 		}
-		t->pa = crm_bgnbd_palive(m->bg, t->x, t->tx, t->T);
+		t->pa = crm_btyd_palive(kind, m->par, t->x, t->tx, t->T);
 		t->e = xt[j].e * t->pa;
 		t->disc = xt[j].disc * t->pa;
+		t->pb = xt[j].pb * t->pa;
+		/* the median wait, when a purchase within the horizon is more
+		 * likely than not */
+		t->wait = t->pb >= 0.5 ? crm_btyd_wait(kind, m->par, t->x, t->T,
+		    0.5 / t->pa, so->horizon) : -1;
 	}
 	free(xt);
 }
@@ -571,11 +483,12 @@ static void ev_sep(struct evb *b)
 
 /* Prior weights: how many purchases / mailings the population's share or
  * rate counts for when it is blended with a customer's own. */
-#define CAT_PRIOR 4.0
-#define CAT_MIN 0.5
 #define CHAN_PRIOR 4.0
 #define DISC_PRIOR 4.0
 
+/* favourite: the category c bought most often up to the end, ties going
+ * to the one more common among all customers: a best guess for every
+ * buyer of a category, with its share of all their purchases. */
 static void favourite(const struct crm_history *h, size_t c,
     struct crm_score *s, struct evb *ev)
 {
@@ -583,7 +496,6 @@ static void favourite(const struct crm_history *h, size_t c,
 	size_t k = h->off_ev[c + 1] - h->off_ev[c], j, n = 0, best = 0;
 	uint16_t cat[64];
 	size_t cnt[64], nc = 0, i;
-	double bs = -1;
 
 	for (j = 0; j < k && e[j].day <= h->endday; j++) {
 		n++;
@@ -599,32 +511,42 @@ static void favourite(const struct crm_history *h, size_t c,
 		}
 		cnt[i]++;
 	}
-	for (i = 0; i < nc; i++) {
-		double sh = (cnt[i] + CAT_PRIOR * h->catshare[cat[i]]) /
-		    ((double)n + CAT_PRIOR);
-
-		if (sh > bs) {
-			bs = sh;
+	if (nc == 0)
+		return;
+	for (i = 1; i < nc; i++)
+		if (cnt[i] > cnt[best] || (cnt[i] == cnt[best] &&
+		    h->catshare[cat[i]] > h->catshare[cat[best]]))
 			best = i;
-		}
-	}
-	if (nc && bs >= CAT_MIN) {
-		s->favourite = h->cats.s[cat[best]];
-		ev_sep(ev);
-		ev_adds(ev, s->favourite);
-		ev_adds(ev, " ");
-		ev_addfix(ev, (double)cnt[best] / (double)n, 2);
-		ev_adds(ev, " of ");
-		ev_addu(ev, n);
-		ev_adds(ev, " purchases");
-	}
+	s->favourite = h->cats.s[cat[best]];
+	s->favourite_share = (double)cnt[best] / (double)n;
+	ev_sep(ev);
+	ev_adds(ev, s->favourite);
+	ev_adds(ev, " ");
+	ev_addfix(ev, s->favourite_share, 2);
+	ev_adds(ev, " of ");
+	ev_addu(ev, n);
+	ev_adds(ev, n == 1 ? " purchase" : " purchases");
 }
 
+/*
+ * price_band: the band (below the category's lower third of unit prices,
+ * between, above the upper third) where most of c's priced purchases
+ * fall. A tie goes to the tied band nearest the customer's mean position,
+ * each price placed on a log scale where the thirds are -1 and 1 (the
+ * bands' middles taken as -2, 0 and 2): one purchase below and one above
+ * make a budget or premium buyer, hardly ever a mid one.
+ */
 static void price_band(const struct crm_history *h, size_t c,
     struct crm_score *s, struct evb *ev)
 {
+	static const char *const name[3] = { "budget", "mid", "premium" };
+	static const char *const where[3] = {
+	    " below the category's lower third", " in the category's middle",
+	    " above the category's upper third" };
 	const struct pev *e = h->ev + h->off_ev[c];
-	size_t k = h->off_ev[c + 1] - h->off_ev[c], j, n = 0, lo = 0, hi = 0;
+	size_t k = h->off_ev[c + 1] - h->off_ev[c], j, n = 0, cnt[3] = { 0 };
+	double pos = 0;
+	int b, best = -1;
 
 	for (j = 0; j < k && e[j].day <= h->endday; j++) {
 		float u = unit(&e[j]), c1 = h->cut1[e[j].cat],
@@ -633,30 +555,26 @@ static void price_band(const struct crm_history *h, size_t c,
 		if (e[j].cents <= 0 || c1 < 0)
 			continue;
 		n++;
-		lo += u < c1;
-		hi += u > c2;
+		cnt[u < c1 ? 0 : u > c2 ? 2 : 1]++;
+		if (c2 > c1 && c1 > 0)
+			pos += log((double)u / sqrt((double)c1 * c2)) /
+			    (log((double)c2 / c1) / 2);
 	}
 	if (n == 0)
 		return;
+	pos /= (double)n;
+	for (b = 0; b < 3; b++)
+		if (best < 0 || cnt[b] > cnt[best] || (cnt[b] == cnt[best] &&
+		    fabs(pos - 2 * (b - 1)) < fabs(pos - 2 * (best - 1))))
+			best = b;
+	s->band = name[best];
 	ev_sep(ev);
-	if (2 * lo > n) {
-		s->band = "budget";
-		ev_adds(ev, "budget ");
-		ev_addu(ev, lo);
-	} else if (2 * hi > n) {
-		s->band = "premium";
-		ev_adds(ev, "premium ");
-		ev_addu(ev, hi);
-	} else {
-		s->band = "mid";
-		ev_adds(ev, "mid ");
-		ev_addu(ev, n - lo - hi);
-	}
+	ev_adds(ev, s->band);
+	ev_adds(ev, " ");
+	ev_addu(ev, cnt[best]);
 	ev_adds(ev, " of ");
 	ev_addu(ev, n);
-	ev_adds(ev, s->band[0] == 'b' ? " below the category's lower third" :
-	    s->band[0] == 'p' ? " above the category's upper third" :
-	    " in the category's middle");
+	ev_adds(ev, where[best]);
 }
 
 /* discount: whether c buys mostly on discount: the share of purchases
@@ -750,7 +668,8 @@ void crm_predict_score(const struct crm_history *h, size_t c,
 	s->ref = h->ref[c];
 	s->next = CRM_NONE;
 	s->spend = s->clv = -1;
-	s->discount_share = -1;
+	s->discount_share = s->favourite_share = -1;
+	s->p_alive = s->expected = s->p_buy = NAN;
 	if (h->tri_of[c] == UINT32_MAX)
 		return;
 	t = &h->tri[h->tri_of[c]];
@@ -761,24 +680,19 @@ void crm_predict_score(const struct crm_history *h, size_t c,
 	s->holdout = h->hold[c];
 	s->p_alive = t->pa;
 	s->expected = t->e;
-	if (m->has_gg) {
-		double mean = h->x[c] > 0 ? h->rspend[c] / 100 / h->x[c] : 0;
+	s->p_buy = t->pb;
+	if (m->kind >= 0 && m->has_gg) {
+		double mean = h->x[c] > 0 ? (double)h->rspend[c] / 100 / h->x[c] :
+		    0;
 
 		s->spend = crm_gg_expected(m->gg, h->x[c], mean);
 		if (s->spend >= 0)
 			s->clv = s->spend * t->disc;
 	}
-	s->churn = t->pa < 0.3 || t->e < 0.2 ? "high" :
-	    t->pa < 0.7 || t->e < 0.5 ? "medium" : "low";
-	if (t->pa >= 0.5) {
-		/* Given alive, purchases are Poisson with the posterior mean
-		 * rate (r + x) / (alpha + T): the expected wait is its inverse. */
-		double wait = (m->bg[1] + t->T) / (m->bg[0] + t->x) * P;
-
-		if (wait < 36500)
-			s->next = crm__midnight(h,
-			    h->endday + (int32_t)ceil(wait));
-	}
+	if (m->kind >= 0)
+		s->churn = crm__churn_class(t->e);
+	if (t->wait >= 0)
+		s->next = crm__midnight(h, h->endday + (int32_t)ceil(t->wait * P));
 	ev.s = s->evidence;
 	ev.len = 0;
 	ev.cap = sizeof(s->evidence);
@@ -791,3 +705,4 @@ void crm_predict_score(const struct crm_history *h, size_t c,
 	discount(h, c, s, &ev);
 	channel(h, c, s, &ev);
 }
+

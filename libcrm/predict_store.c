@@ -1,6 +1,5 @@
 /* predict_store.c: storing scores in the predictions table beside
- * scoring (a thread writes what crm_predict_store_put hands it), and the
- * customers due to buy a category again. */
+ * scoring (a thread writes what crm_predict_store_put hands it). */
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -62,6 +61,15 @@ struct crm_predict_store {
 	pthread_cond_t cv;
 };
 
+/* bind_real: v, or NULL when it is NaN (no value). */
+static void bind_real(sqlite3_stmt *st, int i, double v)
+{
+	if (isnan(v))
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_double(st, i, v);
+}
+
 /* store_rows: insert the rows of chunk k, unless one failed before. */
 static void store_rows(struct crm_predict_store *ps, int k)
 {
@@ -76,8 +84,8 @@ static void store_rows(struct crm_predict_store *ps, int k)
 		sqlite3_bind_int64(st, 1, s->customer_id);
 		sqlite3_bind_int64(st, 2, r->now);
 		crm__bind_int(st, 3, r->model);
-		sqlite3_bind_double(st, 4, s->p_alive);
-		sqlite3_bind_double(st, 5, s->expected);
+		bind_real(st, 4, s->p_alive);
+		bind_real(st, 5, s->expected);
 		crm__bind_int(st, 6, s->spend >= 0 ? llround(s->spend * 100) :
 		    CRM_NONE);
 		crm__bind_int(st, 7, s->clv >= 0 ? llround(s->clv * 100) :
@@ -89,10 +97,11 @@ static void store_rows(struct crm_predict_store *ps, int k)
 		crm__bind_text(st, 12, s->channel);
 		crm__bind_text(st, 13, s->evidence);
 		crm__bind_text(st, 14, s->discount);
-		if (s->discount_share >= 0)
-			sqlite3_bind_double(st, 15, s->discount_share);
-		else
-			sqlite3_bind_null(st, 15);
+		bind_real(st, 15, s->discount_share >= 0 ? s->discount_share :
+		    NAN);
+		bind_real(st, 16, s->p_buy);
+		bind_real(st, 17, s->favourite_share >= 0 ? s->favourite_share :
+		    NAN);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			ps->rc = crm__sqlerr(ps->db,
 			    "cannot store predictions");
@@ -180,8 +189,9 @@ static int start(struct crm_predict_store *ps)
 	    " (customer_id, computed_at, model_id, p_alive, expected_purchases,"
 	    " expected_spend_cents, clv_cents, churn_risk, next_purchase,"
 	    " favourite_category, price_band, preferred_channel, evidence,"
-	    " discount_buyer, discount_share)"
-	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) == NULL)
+	    " discount_buyer, discount_share, p_buy, favourite_share)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) ==
+	    NULL)
 		return -1;
 	if ((ps->rows[0] = malloc(STORE_CHUNK * sizeof(struct srow))) ==
 	    NULL || (ps->rows[1] = malloc(STORE_CHUNK *
@@ -267,128 +277,4 @@ void crm_predict_store_free(struct crm_predict_store *ps)
 		return;
 	(void)store_stop(ps);
 	free(ps);
-}
-
-/* ---- due --------------------------------------------------------------- */
-
-static int cmp_i32(const void *a, const void *b)
-{
-	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-int crm_predict_due(struct crm_db *db, struct crm_history *h,
-    int within_days, int (*fn)(const struct crm_due *d, void *arg),
-    void *arg)
-{
-	size_t nc = h->cats.n, c, j, i, *cnt = NULL;
-	struct { int32_t days; uint16_t cat; } *iv = NULL;
-	int32_t *med = NULL, lastc[64];
-	uint16_t cat[64];
-	size_t niv = 0, cap = 0, *ofs = NULL;
-	int rc = -1;
-
-	/* every interval between two purchase days of one category */
-	for (c = 0; c < h->n; c++) {
-		const struct pev *e = h->ev + h->off_ev[c];
-		size_t k = h->off_ev[c + 1] - h->off_ev[c], n = 0;
-
-		for (j = 0; j < k && e[j].day <= h->endday; j++) {
-			if (e[j].cat == 0)
-				continue;
-			for (i = 0; i < n && cat[i] != e[j].cat; i++)
-				;
-			if (i == n) {
-				if (n == 64)
-					continue;
-				cat[n] = e[j].cat;
-				lastc[n++] = e[j].day;
-				continue;
-			}
-			if (e[j].day == lastc[i])
-				continue;
-			if (crm__grow(&iv, &cap, niv, sizeof(*iv)) == -1) {
-				crm__oom(db);
-				goto out;
-			}
-			iv[niv].days = e[j].day - lastc[i];
-			iv[niv++].cat = e[j].cat;
-			lastc[i] = e[j].day;
-		}
-	}
-	/* median interval per category */
-	if ((cnt = calloc(nc + 1, sizeof(size_t))) == NULL ||
-	    (ofs = calloc(nc + 1, sizeof(size_t))) == NULL ||
-	    (med = calloc(nc, sizeof(int32_t))) == NULL) {
-		crm__oom(db);
-		goto out;
-	}
-	for (i = 0; i < niv; i++)
-		cnt[iv[i].cat + 1]++;
-	for (i = 0; i < nc; i++)
-		cnt[i + 1] += cnt[i];
-	memcpy(ofs, cnt, (nc + 1) * sizeof(size_t));
-	{
-		int32_t *sorted = malloc((niv + 1) * sizeof(int32_t));
-
-		if (sorted == NULL) {
-			crm__oom(db);
-			goto out;
-		}
-		for (i = 0; i < niv; i++)
-			sorted[ofs[iv[i].cat]++] = iv[i].days;
-		for (i = 0; i < nc; i++) {
-			size_t k = cnt[i + 1] - cnt[i];
-
-			med[i] = 0;
-			if (k < 3)
-				continue;
-			qsort(sorted + cnt[i], k, sizeof(int32_t), cmp_i32);
-			med[i] = sorted[cnt[i] + k / 2];
-		}
-		free(sorted);
-	}
-	/* due dates per customer and category */
-	for (c = 0; c < h->n; c++) {
-		const struct pev *e = h->ev + h->off_ev[c];
-		size_t k = h->off_ev[c + 1] - h->off_ev[c], n = 0;
-
-		for (j = 0; j < k && e[j].day <= h->endday; j++) {
-			if (e[j].cat == 0)
-				continue;
-			for (i = 0; i < n && cat[i] != e[j].cat; i++)
-				;
-			if (i == n) {
-				if (n == 64)
-					continue;
-				cat[n++] = e[j].cat;
-			}
-			lastc[i] = e[j].day;
-		}
-		for (i = 0; i < n; i++) {
-			struct crm_due d;
-			int32_t m = med[cat[i]], due = lastc[i] + m;
-
-			if (m <= 0 || due < h->endday - m ||
-			    due > h->endday + within_days)
-				continue;
-			d.customer_id = h->id[c];
-			d.ref = h->ref[c];
-			d.category = h->cats.s[cat[i]];
-			d.last = crm__midnight(h, lastc[i]);
-			d.due = crm__midnight(h, due);
-			d.lasts_days = m;
-			d.repeats = cnt[cat[i] + 1] - cnt[cat[i]];
-			if ((rc = fn(&d, arg)) != 0)
-				goto out;
-		}
-	}
-	rc = 0;
-out:
-	free(iv);
-	free(cnt);
-	free(ofs);
-	free(med);
-	return rc;
 }

@@ -173,4 +173,8 @@ static const char *const migration[] = {
 	" dedupe INTEGER NOT NULL,"
 	" deleted_at INTEGER NOT NULL,"
 	" PRIMARY KEY (customer_id, dedupe)) WITHOUT ROWID;",
+	/* 6 -> 7: crm-predict's probability of a purchase within the horizon
+	 * and the favourite category's share of the customer's purchases */
+	"ALTER TABLE predictions ADD COLUMN p_buy REAL;"
+	"ALTER TABLE predictions ADD COLUMN favourite_share REAL;",
 };

@@ -50,6 +50,9 @@ static const char *street[] = { "Hauptstraße", "Bahnhofstraße", "Gartenweg",
 static const char *cat[NCAT] = { "jeans", "shirts", "shoes", "jackets",
 	"socks", "accessories" };
 static const int price[NCAT] = { 40, 20, 60, 90, 8, 25 };
+/* With -y, how many days each category lasts (a customer's own cycle is
+ * this times a log-normal factor of theirs). */
+static const double lasts[NCAT] = { 90, 60, 120, 180, 30, 45 };
 /* Purchases are made in a store, on the web or by phone (0..2);
  * campaigns go out by email, post or phone (camp[]). */
 #define NCHAN 5
@@ -151,15 +154,16 @@ int main(int argc, char **argv)
 {
 	long n = 1000, per = 10, seed = 1, i;
 	const char *dir, *fmt = "both", *truth = NULL;
-	int o, d;
+	int o, d, cycles = 0;
 
-	while ((o = getopt(argc, argv, "c:e:s:f:t:")) != -1) {
+	while ((o = getopt(argc, argv, "c:e:s:f:t:y")) != -1) {
 		switch (o) {
 		case 'c': n = atol(optarg); break;
 		case 'e': per = atol(optarg); break;
 		case 's': seed = atol(optarg); break;
 		case 'f': fmt = optarg; break;
 		case 't': truth = optarg; break;
+		case 'y': cycles = 1; break;
 		default: goto usage;
 		}
 	}
@@ -200,8 +204,9 @@ int main(int argc, char **argv)
 			perror(truth);
 			return 73;
 		}
-		fputs("ref,favourite_category,price_band,channel,"
-		    "discount_buyer\n", tf);
+		fputs(cycles ? "ref,favourite_category,price_band,channel,"
+		    "discount_buyer,cycle_days\n" : "ref,favourite_category,"
+		    "price_band,channel,discount_buyer\n", tf);
 	}
 	for (i = 1; i <= n; i++) {
 		char ref[24], mail[64], phone[16], st[64], b1[64], b2[64], b3[64];
@@ -215,12 +220,28 @@ int main(int argc, char **argv)
 		int alive = rnd() < 0.7, slot = pick(NCAMP);
 		long span = alive ? DAYS : (long)(DAYS * (0.2 + rnd() * 0.6));
 		double t = rnd() * 120, next_camp = 20 + rnd() * 40;
+		double cycle = 0, tfav = 0;
 		long order = 0, m;
 
 		/* the campaign channel they answer most, one that reaches them */
 		while (!reach[resp = pick(NCAMP)])
 			;
-		if (tf)
+		/* -y: the favourite is bought on a cycle of the customer's own,
+		 * the category's lasting time times exp(0.35 N(0, 1)), each time
+		 * within 10 % of it; the other purchases come at half the rate
+		 * of the customer's rhythm, in the other categories */
+		if (cycles) {
+			double u1 = rnd(), u2 = rnd();
+
+			cycle = lasts[fav] * exp(0.35 * sqrt(-2 * log(1 - u1)) *
+			    cos(6.283185307179586 * u2));
+			tfav = t + rnd() * cycle;
+		}
+		if (tf && cycles)
+			fprintf(tf, "K%06ld,%s,%s,%s,%s,%.0f\n", i, cat[fav],
+			    band_name[band], chan[camp[resp]], deal ? "yes" : "no",
+			    cycle);
+		else if (tf)
 			fprintf(tf, "K%06ld,%s,%s,%s,%s\n", i, cat[fav],
 			    band_name[band], chan[camp[resp]], deal ? "yes" : "no");
 
@@ -251,7 +272,11 @@ int main(int argc, char **argv)
 		 * post and phone in turn, to those it reaches; answered more
 		 * often on the customer's channel. */
 		for (k = 0; k < m; ) {
-			int ct = rnd() < 0.6 ? fav : pick(NCAT);
+			/* -y: the favourite when it is due, else another */
+			int isfav = cycles && tfav <= t;
+			int ct = !cycles ? (rnd() < 0.6 ? fav : pick(NCAT)) :
+			    isfav ? fav : (fav + 1 + pick(NCAT - 1)) % NCAT;
+			double now = isfav ? tfav : t;
 			int b = rnd() < 0.85 ? band : pick(3);
 			long list = (long)(price[ct] * band_level[b] *
 			    (0.88 + rnd() * 0.24) * 100);
@@ -260,8 +285,8 @@ int main(int argc, char **argv)
 			long cents = list - disc;
 			double r;
 
-			day = (int)t;
-			if (t >= next_camp && k < m) {
+			day = (int)now;
+			if (now >= next_camp && k < m) {
 				int cc = slot++ % NCAMP;
 
 				next_camp += 45;
@@ -283,6 +308,8 @@ int main(int argc, char **argv)
 			}
 			if (k >= m)
 				break;
+			if (isfav)
+				tfav += cycle * (0.9 + 0.2 * rnd());
 			ch = rnd() < 0.7 ? pch : pick(NCHAN - 1);
 			snprintf(eref, sizeof(eref), "B-%ld-%ld", i, ++order);
 			event(ref, day, "purchase", "Kauf", ch, cents, disc, ct,
@@ -302,8 +329,11 @@ int main(int argc, char **argv)
 				    0, b == 2 ? 3 + pick(3) : 1 + pick(5), -1, -1, eref);
 				k++;
 			}
-			t += rhythm * (0.5 + rnd());
-			if (t >= span)
+			if (!cycles)
+				t += rhythm * (0.5 + rnd());
+			else if (!isfav)
+				t += 2 * rhythm * (0.5 + rnd());
+			if ((cycles ? fmin(t, tfav) : t) >= span)
 				break;
 		}
 	}
@@ -314,7 +344,8 @@ int main(int argc, char **argv)
 	}
 	return 0;
 usage:
-	fprintf(stderr, "usage: gen-data [-c customers] [-e events-per-customer] "
-	    "[-s seed] [-f plain|de|both] [-t truth.csv] dir\n");
+	fprintf(stderr, "usage: gen-data [-y] [-c customers] "
+	    "[-e events-per-customer] [-s seed] [-f plain|de|both] "
+	    "[-t truth.csv] dir\n");
 	return 64;
 }

@@ -26,7 +26,7 @@ load helper
 
 @test "the schema version is recorded" {
 	add_anna
-	[ "$(sql 'PRAGMA user_version')" = 6 ]
+	[ "$(sql 'PRAGMA user_version')" = 7 ]
 }
 
 @test "a database of schema 1 is upgraded in place: rows kept, the schema of a new one" {
@@ -39,12 +39,12 @@ load helper
 	[ "$(sql 'SELECT count(*) FROM events')" = 113 ]
 	run crm-log K000001 purchase --amount 20 --discount 5 --at 2026-11-25
 	[ "$status" -eq 0 ]
-	[ "$(sql 'PRAGMA user_version')" = 6 ]
+	[ "$(sql 'PRAGMA user_version')" = 7 ]
 	# every old row as it was; the new columns empty
 	for t in customers events predictions models audit consents tags batches; do
 		case $t in
 		events) sql "SELECT * FROM events WHERE id <= 113 ORDER BY id" | sed 's/|$//' ;;
-		predictions) sql "SELECT * FROM predictions ORDER BY 1, 2" | sed 's/||$//' ;;
+		predictions) sql "SELECT * FROM predictions ORDER BY 1, 2" | sed 's/||||$//' ;;
 		audit) sql "SELECT * FROM audit WHERE action <> 'event.create' ORDER BY 1, 2" ;;
 		*) sql "SELECT * FROM $t ORDER BY 1, 2" ;;
 		esac
@@ -52,6 +52,7 @@ load helper
 	diff before.txt after.txt
 	[ "$(sql 'SELECT count(*) FROM events WHERE discount_cents IS NOT NULL')" = 1 ]
 	[ "$(sql 'SELECT count(*) FROM predictions WHERE discount_buyer IS NOT NULL OR discount_share IS NOT NULL')" = 0 ]
+	[ "$(sql 'SELECT count(*) FROM predictions WHERE p_buy IS NOT NULL OR favourite_share IS NOT NULL')" = 0 ]
 	# the tables and indexes are those of a database made new
 	crm-add -q -d new.db --ref X >/dev/null
 	q="SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name"
@@ -59,14 +60,17 @@ load helper
 	[ "$(sql 'PRAGMA integrity_check')" = ok ]
 }
 
-@test "a schema 2 database gets the indexes of schemas 3 and 4 and the tables of 5 and 6 when opened" {
+@test "a schema 2 database gets the indexes of schemas 3 and 4, the tables of 5 and 6 and the columns of 7 when opened" {
 	add_anna
 	crm-log -q K1 complaint --at 2026-11-01
 	# as schema 2 left it
 	sql "DROP INDEX events_closed; DROP INDEX customers_created; DROP INDEX events_discounted;
-	    DROP TABLE find_keys; DROP TABLE deleted_events; PRAGMA user_version = 2"
+	    DROP TABLE find_keys; DROP TABLE deleted_events;
+	    ALTER TABLE predictions DROP COLUMN p_buy; ALTER TABLE predictions DROP COLUMN favourite_share;
+	    PRAGMA user_version = 2"
 	crm-add -q --ref K2
-	[ "$(sql 'PRAGMA user_version')" = 6 ]
+	[ "$(sql 'PRAGMA user_version')" = 7 ]
+	[ "$(sql "SELECT count(*) FROM pragma_table_info('predictions') WHERE name IN ('p_buy', 'favourite_share')")" = 2 ]
 	[ "$(sql "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master WHERE name IN ('events_closed', 'customers_created', 'events_discounted') ORDER BY name)")" = "customers_created events_closed events_discounted" ]
 	[ "$(sql 'SELECT count(*) FROM customers')" = 2 ]
 	[ "$(sql 'SELECT count(*) FROM events')" = 1 ]

@@ -160,9 +160,11 @@ crm-find: no customer matches "Nobody"'
 
 @test "a database of schema 4 gets the keys of its customers when opened" {
 	people
-	sql "DROP TABLE find_keys; DROP TABLE deleted_events; DELETE FROM meta WHERE key = 'find_keys'; PRAGMA user_version = 4"
+	sql "DROP TABLE find_keys; DROP TABLE deleted_events; DELETE FROM meta WHERE key = 'find_keys';
+	    ALTER TABLE predictions DROP COLUMN p_buy; ALTER TABLE predictions DROP COLUMN favourite_share;
+	    PRAGMA user_version = 4"
 	[ "$(refs weiss)" = "K4" ]
-	[ "$(sql 'PRAGMA user_version')" = 6 ]
+	[ "$(sql 'PRAGMA user_version')" = 7 ]
 	[ "$(sql "SELECT count(*) FROM meta WHERE key = 'find_keys'")" = 0 ]
 	[ "$(refs 1234567)" = "K1" ]
 }

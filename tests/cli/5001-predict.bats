@@ -5,7 +5,7 @@
 
 load helper
 
-SHDR="id,ref,repeats,p_alive,expected_purchases,expected_spend,clv,churn_risk,next_purchase,favourite_category,price_band,discount_buyer,preferred_channel,evidence"
+SHDR="id,ref,repeats,p_alive,expected_purchases,p_buy,expected_spend,clv,churn_risk,next_purchase,favourite_category,favourite_share,price_band,discount_buyer,preferred_channel,evidence"
 
 # cdnow: the CDNOW sample as customers C0001..C2357 with their purchases.
 cdnow() {
@@ -57,7 +57,7 @@ shop() {
 
 @test "fit on the CDNOW calibration reproduces the published parameters" {
 	cdnow
-	run crm-predict fit --calibration-end 1997-09-30
+	run crm-predict fit --model bgnbd --calibration-end 1997-09-30
 	[ "$status" -eq 0 ]
 	expect_text "model,parameter,value
 bgnbd,r,0.2426
@@ -77,12 +77,58 @@ gammagamma|week|946|946" ]
 	[ "$(sql "SELECT json_extract(params, '\$.r') > 0.2425 AND json_extract(params, '\$.r') < 0.2427 FROM models WHERE kind = 'bgnbd'")" = 1 ]
 }
 
-@test "check on CDNOW prints the published holdout table" {
+@test "fit --model pareto and mbgnbd on CDNOW: the published and the reference fits" {
+	cdnow
+	# Fader, Hardie and Lee 2005: r 0.553, alpha 10.578, s 0.606, beta
+	# 11.669, LL -9595.0; MBG/NBD: the SciPy fit of shared/data/cdnow
+	run crm-predict fit --model pareto --calibration-end 1997-09-30
+	[ "$status" -eq 0 ]
+	# to 3 significant figures; the log-likelihood to 0.05
+	[ "$(printf '%s\n' "${lines[@]}" | awk -F, 'NR > 1 && NR < 7 {
+	    printf "%s %s %s\n", $1, $2, $2 == "loglik" ? sprintf("%.1f", $3) : sprintf("%.3g", $3) }')" = "pareto r 0.553
+pareto alpha 10.6
+pareto s 0.606
+pareto beta 11.7
+pareto loglik -9595.0" ]
+	run crm-predict fit --model mbgnbd --calibration-end 1997-09-30
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "${lines[@]}" | sed -n 2,6p)" = "mbgnbd,r,0.5248
+mbgnbd,alpha,6.1831
+mbgnbd,a,0.8914
+mbgnbd,b,1.6140
+mbgnbd,loglik,-9582.14" ]
+	[ "$(sql "SELECT kind FROM models ORDER BY id")" = "pareto
+gammagamma
+mbgnbd
+gammagamma" ]
+	[ "$(sql "SELECT round(json_extract(params, '\$.beta'), 2) FROM models WHERE kind = 'pareto'")" = 11.67 ]
+	run crm-predict fit --model nbd
+	[ "$status" -eq 64 ]
+	[[ "$output" == *'invalid --model "nbd": auto, bgnbd, mbgnbd or pareto'* ]]
+}
+
+@test "fit --model auto says which model and why, and stores the reason" {
+	cdnow
+	run crm-predict fit --calibration-end 1997-09-30
+	[ "$status" -eq 0 ]
+	kind=$(printf '%s\n' "${lines[@]}" | grep -A1 '^model,parameter,value$' | tail -1 | cut -d, -f1)
+	[[ "$kind" = bgnbd || "$kind" = mbgnbd || "$kind" = pareto ]]
+	[[ "$output" == *"crm-predict: auto: "*" predicts the purchases of 1997-07-03 to 1997-09-30 from those before "*" customers): per-customer error (RMSE) bgnbd "*", mbgnbd "*", pareto "*"; ranking of the buyers (AUC) bgnbd "* ]]
+	[ "$(sql "SELECT kind FROM models WHERE id = 1")" = "$kind" ]
+	[[ "$(sql "SELECT json_extract(detail, '\$.choice') FROM models WHERE id = 1")" == *"from those before "* ]]
+	# -q: no reason on standard error
+	run crm-predict -q fit --calibration-end 1997-09-30
+	[[ "$output" != *auto:* ]]
+}
+
+@test "check on CDNOW: the published holdout table, all models side by side, AUCs and ordered churn classes" {
 	cdnow
 	run crm-predict check --calibration-end 1997-09-30 --as-of 1998-06-30
 	[ "$status" -eq 0 ]
-	expect_text "calibration_repeats,customers,actual,predicted
-0,1411,0.2367,0.2251
+	printf '%s\n' "${lines[@]}" | grep -v '^crm-predict:' >check.csv
+	[ "$(head -1 check.csv)" = "measure,customers,actual,bgnbd,mbgnbd,pareto" ]
+	# the published BG/NBD holdout table (BTYD walkthrough, FHL 2005)
+	[ "$(sed -n '2,10p' check.csv | cut -d, -f1-4)" = "0,1411,0.2367,0.2251
 1,439,0.6970,0.5231
 2,214,1.3925,1.0441
 3,100,1.5600,1.5203
@@ -90,14 +136,38 @@ gammagamma|week|946|946" ]
 5,38,2.9474,2.6538
 6,29,3.8621,3.5040
 7+,64,6.3594,6.1572
-total,2357,1882,1653.4"
+total,2357,1882.0000,1653.4" ]
+	[ "$(grep '^loglik,' check.csv)" = "loglik,2357,,-9582.43,-9582.14,-9594.98" ]
+	# shared/data/cdnow/README.md: recency 0.771, BG/NBD expected 0.773,
+	# P(alive) 0.316 (BG/NBD), 0.687 (MBG/NBD), 0.726 (Pareto/NBD)
+	[ "$(grep '^auc_p_alive,' check.csv)" = "auc_p_alive,2357,0.7714,0.3158,0.6866,0.7262" ]
+	# churn_risk's score ranks next year's buyers at least as well as
+	# recency, and at least 0.77, under every model
+	awk -F, '$1 == "auc_churn" { for (i = 4; i <= 6; i++) if ($i < 0.77 || $i < $3) exit 1; n++ }
+	    END { exit n != 1 }' check.csv
+	# the classes are ordered: high buys again least, low most
+	awk -F, '$1 ~ /^bought_/ { v[$1] = $0 }
+	    END { split(v["bought_low"], l); split(v["bought_medium"], m); split(v["bought_high"], h)
+		for (i = 4; i <= 6; i++) if (!(l[i] > m[i] && m[i] > h[i])) exit 1 }' check.csv
+	# exactly one model is auto's choice, and it is said why
+	[ "$(grep '^auto,' check.csv | tr ',' '\n' | grep -c '^1$')" = 1 ]
+	[[ "$output" == *"crm-predict: auto: "*" predicts the purchases of 1997-10-01 to 1998-06-30 "*"RMSE"* ]]
 	# check does not store a model
 	[ "$(sql 'SELECT count(*) FROM models')" = 0 ]
 }
 
+@test "check needs --as-of: no silent holdout up to today" {
+	cdnow
+	run crm-predict check --calibration-end 1997-09-30
+	[ "$status" -eq 64 ]
+	[[ "$output" == *"check needs --as-of date"* ]]
+	run crm-predict --due
+	[ "$status" -eq 64 ]
+}
+
 @test "scoring CDNOW: every buyer, stored, no NaN, plausible values" {
 	cdnow
-	crm-predict -q fit --calibration-end 1997-09-30 >/dev/null
+	crm-predict -q fit --model bgnbd --calibration-end 1997-09-30 >/dev/null
 	run crm-predict --as-of 1997-09-30
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "$SHDR" ]
@@ -106,15 +176,17 @@ total,2357,1882,1653.4"
 	[ "$(sql 'SELECT count(*) FROM predictions')" = 2357 ]
 	[ "$(sql 'SELECT count(*) FROM predictions WHERE p_alive < 0 OR p_alive > 1 OR expected_purchases < 0 OR clv_cents < 0')" = 0 ]
 	# customer 1: 2 repeats, last 8.4 weeks before the end
-	[[ "${lines[1]}" == "1,C0001,2,0.7266,1.5587,24.65,"* ]]
+	[[ "${lines[1]}" == "1,C0001,2,0.7266,1.5587,0.6028,24.65,"* ]]
+	# no next purchase decades out: within the horizon or none
+	[ "$(sql "SELECT count(*) FROM predictions WHERE next_purchase > unixepoch('1998-09-30')")" = 0 ]
 }
 
 @test "--fit: fit and score in one run equals fit, then score" {
 	cdnow
-	crm-predict -q fit --as-of 1997-09-30 >/dev/null
+	crm-predict -q fit --model bgnbd --as-of 1997-09-30 >/dev/null
 	crm-predict --as-of 1997-09-30 >two.csv
 	sql 'SELECT * FROM predictions ORDER BY customer_id' | cut -d'|' -f1,4- >two.db
-	run crm-predict --fit --as-of 1997-09-30
+	run crm-predict --fit --model bgnbd --as-of 1997-09-30
 	[ "$status" -eq 0 ]
 	printf '%s\n' "${lines[@]}" >one.csv
 	cmp one.csv two.csv
@@ -124,9 +196,9 @@ total,2357,1882,1653.4"
 	[ "$(sql "SELECT count(*) FROM models WHERE kind = 'bgnbd'")" = 2 ]
 	[ "$(sql "SELECT DISTINCT p.model_id = (SELECT max(id) FROM models WHERE kind = 'bgnbd') FROM predictions p")" = 1 ]
 	# --period day: a model in days; --no-store stores none
-	crm-predict -q --fit --period day --as-of 1997-09-30 --no-store >/dev/null
+	crm-predict -q --fit --model bgnbd --period day --as-of 1997-09-30 --no-store >/dev/null
 	[ "$(sql "SELECT count(*) FROM models WHERE kind = 'bgnbd'")" = 2 ]
-	crm-predict -q --fit --period day --as-of 1997-09-30 >/dev/null
+	crm-predict -q --fit --model bgnbd --period day --as-of 1997-09-30 >/dev/null
 	[ "$(sql "SELECT period FROM models ORDER BY id DESC LIMIT 1")" = day ]
 }
 
@@ -149,7 +221,7 @@ total,2357,1882,1653.4"
 
 @test "customers from standard input, json and table formats" {
 	cdnow
-	crm-predict -q fit --calibration-end 1997-09-30 >/dev/null
+	crm-predict -q fit --model bgnbd --calibration-end 1997-09-30 >/dev/null
 	run crm-predict --as-of 1997-09-30 --no-store --format json - <<<"ref
 C0002
 C0001"
@@ -209,14 +281,17 @@ K11"
 	# K1 pays least for jeans (21.00 against 22.00 to 30.00) and is the
 	# only one to buy shirts, 80.00 of 80.00, 85.00, 90.00: budget
 	# no purchase had a discount: nobody is called a discount buyer
-	[[ "${lines[1]}" == "1,K1,7,"*",jeans,budget,,newsletter,"*"jeans 0.62 of 8 purchases; budget 6 of 8 below the category's lower third; newsletter 3 of 3 answered\"" ]]
-	# one purchase makes no favourite; two socks make no price scale
-	[[ "${lines[2]}" == "11,K11,0,1.0000,"*",,,,,\"0 repeat purchases, last 8.0 weeks ago\"" ]]
+	[[ "${lines[1]}" == "1,K1,7,"*",jeans,0.62,budget,,newsletter,"*"jeans 0.62 of 8 purchases; budget 6 of 8 below the category's lower third; newsletter 3 of 3 answered\"" ]]
+	# one purchase is a best guess of a favourite, with its share; two
+	# socks make no price scale
+	[[ "${lines[2]}" == "11,K11,0,"*",socks,1.00,,,,\"0 repeat purchases, last 8.0 weeks ago; socks 1.00 of 1 purchase\"" ]]
 	run crm-predict due --within 14d --as-of 2026-10-20
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "id,ref,category,last_purchase,due,lasts_days,intervals" ]
-	[ "${lines[1]}" = "1,K1,jeans,2026-09-29,2026-10-29,30,40" ]
+	[ "${lines[0]}" = "id,ref,category,last_purchase,due,lasts_days,intervals,probability" ]
+	# every 30 days, 4 times: due 30 days after the last, all but sure
+	[[ "${lines[1]}" == "1,K1,jeans,2026-09-29,2026-10-29,30,4,"* ]]
 	[ "${#lines[@]}" -eq 11 ]
+	awk -F, 'NR > 1 && $8 < 0.5 { exit 1 }' <<<"$output"
 	run crm-predict due --within 3d --as-of 2026-10-20
 	[ "${#lines[@]}" -eq 1 ]
 }
@@ -248,7 +323,7 @@ K3
 K4
 K11"
 	[ "$status" -eq 0 ]
-	[ "$(printf '%s\n' "${lines[@]}" | cut -f2,12)" = "ref	discount_buyer
+	[ "$(printf '%s\n' "${lines[@]}" | cut -f2,14)" = "ref	discount_buyer
 K1	no
 K2	yes
 K3	no
@@ -342,9 +417,31 @@ K3,no,0.342"
 	[ ! -e "$TMP/none.db" ]
 }
 
+@test "amounts in millions: no int32 cap, the same Gamma-Gamma p and q, gamma a million times larger" {
+	cdnow
+	crm-predict -q fit --model bgnbd --calibration-end 1997-09-30 >dollars.csv
+	# every amount a million times larger: up to 506,970,000.00, more
+	# cents than an int32 holds
+	sql "UPDATE events SET amount_cents = amount_cents * 1000000"
+	[ "$(sql 'SELECT max(amount_cents) > 2147483647 FROM events')" = 1 ]
+	run crm-predict fit --model bgnbd --calibration-end 1997-09-30
+	[ "$status" -eq 0 ]
+	[ "$(grep -E '^gammagamma,(p|q),' dollars.csv)" = "gammagamma,p,6.2496
+gammagamma,q,3.7442" ]
+	[ "$(printf '%s\n' "${lines[@]}" | grep -E '^gammagamma,(p|q),')" = "gammagamma,p,6.2496
+gammagamma,q,3.7442" ]
+	[[ "$output" == *"gammagamma,gamma,15443"* ]]
+	[[ "$output" != *"at its bound"* ]]
+	# the expected spend of customer 1 (24.65 in dollars) a million
+	# times larger too
+	run crm-predict --as-of 1997-09-30 --no-store - <<<"id
+1"
+	[[ "${lines[1]}" == "1,C0001,2,0.7266,1.5587,0.6028,246539"* ]]
+}
+
 @test "period day: parameters in days" {
 	cdnow
-	run crm-predict fit --calibration-end 1997-09-30 --period day
+	run crm-predict fit --model bgnbd --calibration-end 1997-09-30 --period day
 	[ "$status" -eq 0 ]
 	# alpha scales with the unit (4.4136 weeks = 30.9 days); r, a, b do not
 	[[ "$output" == *"bgnbd,r,0.2426"* && "$output" == *"bgnbd,alpha,30.89"* ]]

@@ -41,7 +41,7 @@ dump() {
 	sql "SELECT customer_id, p_alive, expected_purchases,
 	    expected_spend_cents, clv_cents, churn_risk, next_purchase,
 	    favourite_category, price_band, preferred_channel, evidence,
-	    discount_buyer, discount_share
+	    discount_buyer, discount_share, p_buy, favourite_share
 	    FROM predictions ORDER BY customer_id"
 }
 
@@ -72,7 +72,7 @@ check_threads() {
 	[ "$(sql "SELECT count(DISTINCT favourite_category) FROM predictions")" -gt 1 ]
 	[ "$(sql "SELECT count(DISTINCT preferred_channel) FROM predictions")" -gt 1 ]
 	[ "$(sql "SELECT count(DISTINCT discount_buyer) FROM predictions")" = 2 ]
-	[ "$(sql "SELECT DISTINCT model_id = (SELECT max(id) FROM models WHERE kind = 'bgnbd') FROM predictions")" = 1 ]
+	[ "$(sql "SELECT DISTINCT model_id = (SELECT max(id) FROM models WHERE kind IN ('bgnbd', 'mbgnbd', 'pareto')) FROM predictions")" = 1 ]
 }
 
 @test "a store that fails half-way keeps the old predictions, one thread or two" {

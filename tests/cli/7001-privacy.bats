@@ -92,7 +92,7 @@ tag.add"
 @test "fitting, scoring and recorded reports are in the audit log too" {
 	"$CRM_ROOT/scripts/gen-data" -c 300 -e 8 -s 3 -f plain g >/dev/null
 	crm-import -q g/customers.csv g/events.csv
-	crm-predict -q --fit
+	crm-predict -q --fit --model bgnbd
 	crm-report -q nightly >/dev/null
 	run sql "SELECT action FROM audit WHERE action NOT IN ('import.batch') ORDER BY id"
 	expect_text "model.fit.bgnbd
